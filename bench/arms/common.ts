@@ -1,0 +1,40 @@
+/**
+ * What every arm serves, so the arms differ only in the library under test:
+ *   /echo          echoes every message; joins the fan-out topic (and, every other connection, one extra topic)
+ *   /auth          the same behind the framework's own auth hook (401 without the bearer token)
+ *   /rooms/:room   joins `room:<room>` too; every message is published to the room (sender included)
+ */
+import type { GateOptions } from '@wsgate/core';
+
+export const TOKEN = 'Bearer bench';
+export const FAN = 'fan';
+export const MAX_PAYLOAD = 1 << 20;
+
+/** A started arm: its port and the hooks the server process drives (the stats side lives in server.ts). */
+export interface Arm {
+  port: number;
+  /** Open connections, as the library counts them. */
+  count(): number;
+  /** A publish to a topic: the library's broadcast, or the naive send loop where it has none. */
+  publish(topic: string, data: string): void;
+}
+
+/**
+ * The topics a connection joins, from a per-server sequence number: the fan-out topic, its room, and for
+ * every other connection one of 16 extra topics, so a connection holds 1-3 topics.
+ */
+export function topicsFor(seq: number, room: string | undefined): string[] {
+  const topics = [FAN];
+  if (room !== undefined) topics.push(`room:${room}`);
+  if (seq % 2 === 1) topics.push(`extra:${seq % 16}`);
+  return topics;
+}
+
+/**
+ * Gate options for every wsgate arm: defaults, except that the benchmark opens 10k connections from one IP
+ * and ping-pongs far above the default 100 messages/s per session.
+ */
+export const GATE_OPTIONS = {
+  limits: { connections: 100_000, connectionsPerIp: 100_000, pendingHandshakes: 10_000, messages: false },
+  logger: { debug() {}, info() {}, warn() {}, error() {} },
+} satisfies GateOptions;

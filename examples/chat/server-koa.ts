@@ -1,0 +1,99 @@
+/**
+ * The same chat on Koa: `pnpm --filter @wsgate/example-chat start:koa`. Pages, sign-in cookie, rooms and
+ * protocol are shared with the Express entry (`src/`); only the routing below is Koa's. An upgrade runs
+ * through this same middleware chain, so the sign-in check answers an anonymous socket with a 401 too.
+ */
+import { readFile } from 'node:fs/promises';
+import { memoryBroker } from '@wsgate/core';
+import { wsgate } from '@wsgate/koa';
+import Koa, { type Context } from 'koa';
+import { brokerFromEnv, DEV_SECRET } from './src/broker.js';
+import { tapBroker } from './src/broker-tap.js';
+import { Chat } from './src/chat.js';
+import { COOKIE, readName, signName } from './src/name-cookie.js';
+import { cleanName, isRoomName } from './src/protocol.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const secret = process.env.SESSION_SECRET ?? DEV_SECRET;
+
+const tap = tapBroker((await brokerFromEnv()) ?? memoryBroker());
+const app = new Koa();
+const gate = wsgate<{ name: string }>(app, { broker: tap.broker });
+const chat = new Chat(gate, tap);
+
+const files: Record<string, string> = { '/': 'index.html', '/chat.js': 'chat.js', '/chat.css': 'chat.css' };
+async function sendFile(ctx: Context, file: string): Promise<void> {
+  ctx.type = file.split('.').pop()!;
+  ctx.body = await readFile(new URL(`./public/${file}`, import.meta.url));
+}
+
+app.use(async (ctx, next) => {
+  const file = files[ctx.path];
+  if (ctx.method === 'GET' && file) return sendFile(ctx, file);
+  if (ctx.method === 'POST' && ctx.path === '/login') {
+    const form = new URLSearchParams(await readBody(ctx, 2_048));
+    const name = cleanName(form.get('name'));
+    const room = isRoomName(form.get('room') ?? '') ? form.get('room') : 'lobby';
+    ctx.status = 303;
+    if (!name) return ctx.redirect(`/?room=${room}&error=name`);
+    ctx.cookies.set(COOKIE, signName(name, secret), { httpOnly: true, sameSite: 'lax', maxAge: 7 * 864e5 });
+    return ctx.redirect(`/rooms/${room}`);
+  }
+  if (ctx.method === 'POST' && ctx.path === '/logout') {
+    ctx.cookies.set(COOKIE, null);
+    ctx.status = 303;
+    return ctx.redirect('/');
+  }
+  await next();
+});
+
+// Everything below needs a signed-in name: pages, /api/me and the room sockets alike.
+app.use(async (ctx, next) => {
+  if (ctx.path === '/echo') return next();
+  const name = readName(ctx.get('cookie'), secret);
+  if (name === undefined) {
+    if (ctx.ws || ctx.path.startsWith('/api/')) ctx.throw(401, 'sign in first');
+    return ctx.redirect('/');
+  }
+  ctx.state.user = { name }; // becomes session.user
+  await next();
+});
+
+app.use(async (ctx, next) => {
+  if (ctx.path === '/api/me') {
+    ctx.body = ctx.state.user;
+    return;
+  }
+  const [, kind, room] = /^\/(rooms|ws\/rooms)\/([^/]+)$/.exec(ctx.path) ?? [];
+  if (!kind || !room) return next();
+  if (!isRoomName(room)) ctx.throw(404, 'no such room');
+  if (kind === 'rooms') return sendFile(ctx, 'room.html');
+  if (!ctx.ws) return ctx.throw(426, 'this is a WebSocket endpoint');
+  const session = await ctx.ws<{ name: string }>();
+  chat.join(session, room, ctx.state.user.name);
+});
+
+gate.ws('/echo', (session) => {
+  session.on('message', (message) => session.send(message));
+});
+
+/** Reads a small request body (a form), refusing more than `limit` bytes. */
+async function readBody(ctx: Context, limit: number): Promise<string> {
+  let body = '';
+  for await (const chunk of ctx.req) {
+    body += chunk;
+    if (body.length > limit) ctx.throw(413);
+  }
+  return body;
+}
+
+const server = app.listen(port, host, () => console.log(`wsgate chat (Koa) on http://localhost:${port}`));
+const stop = async () => {
+  chat.close();
+  await gate.close();
+  server.close();
+  server.closeIdleConnections();
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -1,0 +1,608 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { type Broker, memoryBroker } from './broker.js';
+import { CloseCode, checkClose } from './close-codes.js';
+import { spreadOver } from './drain.js';
+import { checkUpgradeRequest } from './handshake.js';
+import { Heartbeat } from './heartbeat.js';
+import { checkHost, isLoopbackAddress } from './hosts.js';
+import { type InjectOptions, inject } from './inject.js';
+import { consoleLogger, type Logger, redactUrl } from './logger.js';
+import {
+  type GateOptions,
+  type RouteOptions,
+  resolveSettings,
+  type Settings,
+  validateGateOptions,
+  validateRouteOptions,
+} from './options.js';
+import { checkOrigin } from './origin.js';
+import { clientInfo, compileTrust, ipKey, type TrustFn } from './proxy.js';
+import { writeRejection } from './reject.js';
+import { RouteTable, splitUrl } from './router.js';
+import type { SendData, Session } from './session.js';
+import type { SessionHost } from './session-host.js';
+import { SessionSet } from './sessions.js';
+import { type GateStats, StatsCounter } from './stats.js';
+import { Topics } from './topics.js';
+import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade.js';
+
+/** The events of a {@link Gate}, for metrics and tracing. */
+export interface GateEvents<TUser> {
+  /** A session opened (after the 101, before the handler runs). */
+  open: [session: Session<TUser>];
+  /** A session closed. */
+  close: [session: Session<TUser>, code: number, reason: string];
+  /** An upgrade was refused with an HTTP status. */
+  reject: [info: { status: number; reason: string; url: string; ip: string }];
+  /** An error that was not the client's fault (also passed to `onError`). */
+  error: [err: unknown, ctx: { phase: string; session?: Session<TUser> | undefined }];
+}
+
+/** Options of {@link Gate.close}. */
+export interface CloseOptions {
+  /** Close code every session receives. @default 1001 */
+  code?: number;
+  /** Close reason. @default 'server shutting down' */
+  reason?: string;
+  /** Milliseconds to wait for clients to finish the closing handshake before terminating them. @default 5000 */
+  timeout?: number;
+  /**
+   * Rolling deploy: spread the closes evenly over this many milliseconds instead of sending them all at
+   * once, so clients do not reconnect to the remaining nodes in one burst. New upgrades get 503 with
+   * `Retry-After` from the start; `timeout` counts from the end of the window. Pair it with code 1012
+   * (service restart), whose default reason is `'server restarting'`. @default 0
+   */
+  drain?: number;
+}
+
+interface Route<TUser> {
+  handler: Handler<TUser, IncomingMessage>;
+  options: RouteOptions<TUser> | undefined;
+}
+
+const noop = (): void => {};
+const kTaken = Symbol('wsgate.taken');
+
+/**
+ * The WebSocket gate: one per app. Owns the upgrade pipeline, the sessions, topics, heartbeat and
+ * shutdown. Create it with {@link createGate}; adapters create it for you.
+ */
+export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
+  /** The live sessions. */
+  readonly sessions = new SessionSet<TUser>();
+  /** The options the gate was created with (validated). */
+  readonly options: Readonly<GateOptions<TUser>>;
+  /** The logger in use. */
+  readonly logger: Logger;
+
+  readonly #defaults: Settings<TUser>;
+  readonly #settings = new WeakMap<RouteOptions<TUser>, Settings<TUser>>();
+  readonly #routes = new RouteTable<Route<TUser>>();
+  readonly #pending = new Set<PreparedUpgrade<TUser>>();
+  readonly #perIp = new Map<string, number>();
+  readonly #wss = new Map<string, WebSocketServer>();
+  readonly #handshakeInfo = new WeakMap<
+    IncomingMessage,
+    { protocol: string; headers: OutgoingHttpHeaders }
+  >();
+  readonly #attached = new Map<Server, { detach: () => void }>();
+  readonly #loopback = new WeakMap<object, boolean>();
+  readonly #stats = new StatsCounter();
+  readonly #trust: TrustFn;
+  readonly #broker: Broker;
+  readonly #topics: Topics;
+  readonly #heartbeat: Heartbeat | undefined;
+  readonly #limits: { connections: number; connectionsPerIp: number; pendingHandshakes: number };
+  #originOverrides = 0;
+  #closing: Promise<void> | undefined;
+  #closeWith: { code: number; reason: string } | undefined;
+  #injectServer: Server | undefined;
+
+  constructor(options: GateOptions<TUser> = {}) {
+    super();
+    validateGateOptions(options as GateOptions<unknown>);
+    this.options = options;
+    this.logger = options.logger ?? consoleLogger;
+    this.#defaults = resolveSettings(options);
+    this.#trust = compileTrust(options.trustProxy);
+    this.#limits = {
+      connections: options.limits?.connections ?? 10_000,
+      connectionsPerIp: options.limits?.connectionsPerIp ?? 100,
+      pendingHandshakes: options.limits?.pendingHandshakes ?? 1_000,
+    };
+    this.#broker = options.broker ?? memoryBroker();
+    this.#broker.init?.({ onError: (err) => this.#report(err, 'broker') });
+    this.#topics = new Topics(this.#broker, this.#stats, (err) => this.#report(err, 'broker'));
+    const hb = options.heartbeat;
+    if (hb !== false) {
+      this.#heartbeat = new Heartbeat(
+        this.sessions._set as Set<Session<unknown>>,
+        hb?.interval ?? 30_000,
+        hb?.timeout ?? 10_000,
+      );
+    }
+  }
+
+  /** Whether `close()` has been called. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Registers a WebSocket route for core-alone use (`gate.attach(server)`). Patterns: `/rooms/:room`,
+   * `/files/:name?`, `/assets/*`. The most specific match wins.
+   */
+  route(path: string, handler: Handler<TUser, IncomingMessage>): this;
+  route(path: string, options: RouteOptions<TUser>, handler: Handler<TUser, IncomingMessage>): this;
+  route(
+    path: string,
+    a: RouteOptions<TUser> | Handler<TUser, IncomingMessage>,
+    b?: Handler<TUser, IncomingMessage>,
+  ): this {
+    const handler = typeof a === 'function' ? a : b;
+    const options = typeof a === 'function' ? undefined : a;
+    if (typeof handler !== 'function') throw new TypeError(`wsgate: route ${path} needs a handler function`);
+    if (options) this.settings(options);
+    this.#routes.add(path, { handler, options });
+    return this;
+  }
+
+  /**
+   * Validates route options and returns the merged settings (cached per options object). Adapters call
+   * this when a route is defined, so bad options fail at startup rather than on the first upgrade.
+   */
+  settings(options: RouteOptions<TUser> | undefined): Settings<TUser> {
+    if (options === undefined) return this.#defaults;
+    let s = this.#settings.get(options);
+    if (!s) {
+      validateRouteOptions(options as Record<string, unknown>);
+      s = resolveSettings(this.options, options);
+      this.#settings.set(options, s);
+      if (options.origins !== undefined || options.requireOrigin !== undefined) this.#originOverrides++;
+    }
+    return s;
+  }
+
+  /**
+   * Listens for upgrades on a server. Idempotent per server. Returns a function that stops listening.
+   */
+  attach(server: Server): () => void {
+    const existing = this.#attached.get(server);
+    if (existing) return existing.detach;
+    const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.handleUpgrade(req, socket, head)) return;
+      // `unmatched: 'ignore'` and nobody else listens: answer 404 rather than leave the socket hanging.
+      if (server.listenerCount('upgrade') <= 1) this.#notFoundLater(socket);
+    };
+    const detach = () => {
+      server.off('upgrade', listener);
+      this.#attached.delete(server);
+    };
+    server.on('upgrade', listener);
+    this.#attached.set(server, { detach });
+    return detach;
+  }
+
+  /**
+   * Handles one upgrade with the gate's own routes (core-alone). Returns false only when no route matched
+   * and `unmatched` is `'ignore'`: the socket is then untouched and belongs to the caller.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const marked = socket as Duplex & { [kTaken]?: boolean };
+    if (marked[kTaken]) return true;
+    let match: ReturnType<RouteTable<Route<TUser>>['match']>;
+    try {
+      match = this.#routes.match(splitUrl(req.url ?? '/').pathname);
+    } catch {
+      if (this.options.unmatched === 'ignore') return false;
+      if (this.#begin(req, socket)) this.#refuse(req, socket, 400, 'Malformed URL');
+      return true;
+    }
+    if (!match && this.options.unmatched === 'ignore') return false;
+    if (!match) {
+      if (this.#begin(req, socket)) this.#refuse(req, socket, 404, 'No WebSocket route matches this path');
+      return true;
+    }
+    const upgrade = this.prepare(req, socket, head, match.value.options);
+    if (!upgrade) return true;
+    upgrade
+      .accept(match.value.handler, {
+        context: req,
+        params: match.params,
+        route: match.path,
+        options: match.value.options,
+      })
+      .catch(noop); // the client has been answered and real errors reported
+    return true;
+  }
+
+  /**
+   * Steps 1, 2 and the global parts of 4 and 5 of the pipeline, for adapters: guards the socket, answers
+   * invalid upgrades, shutdown, limits, Host and Origin. Returns null when the request was already
+   * answered; otherwise the framework runs its own pipeline and then calls `accept` or `reject`.
+   */
+  prepare(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    routeOptions?: RouteOptions<TUser>,
+  ): PreparedUpgrade<TUser> | null {
+    if (!this.#begin(req, socket)) return null;
+    try {
+      if (this.#closing)
+        return this.#refuse(req, socket, 503, 'Server is shutting down', { 'Retry-After': '5' });
+      if (this.sessions.size >= this.#limits.connections) {
+        return this.#refuse(req, socket, 503, 'Too many connections', { 'Retry-After': '5' });
+      }
+      if (this.#pending.size >= this.#limits.pendingHandshakes) {
+        return this.#refuse(req, socket, 503, 'Too many pending handshakes', { 'Retry-After': '1' });
+      }
+      const client = clientInfo(req, this.#trust);
+      const key = ipKey(client.ip);
+      if ((this.#perIp.get(key) ?? 0) >= this.#limits.connectionsPerIp) {
+        return this.#refuse(req, socket, 429, 'Too many connections from this address', {
+          'Retry-After': '5',
+        });
+      }
+      const peerTrusted = this.#trust(normalizePeer(req), 0);
+      const hostRefusal = checkHost(
+        this.options.allowedHosts,
+        client.host,
+        !peerTrusted && this.#loopbackBound(req),
+      );
+      if (hostRefusal) return this.#refuse(req, socket, client.host ? 403 : 400, hostRefusal);
+      const settings = routeOptions ? this.settings(routeOptions) : this.#defaults;
+      const originRefusal = checkOrigin(settings.origins, settings.requireOrigin, req, client);
+      // A route with its own Origin policy may still admit it; adapters learn the route later, in accept.
+      if (originRefusal && (routeOptions !== undefined || this.#originOverrides === 0)) {
+        return this.#refuse(req, socket, 403, originRefusal);
+      }
+      const upgrade = new PreparedUpgrade<TUser>(
+        req,
+        socket,
+        head,
+        client,
+        key,
+        this.#upgradeHost,
+        settings.handshakeTimeout,
+      );
+      upgrade.originRefusal = originRefusal;
+      this.#pending.add(upgrade);
+      this.#perIp.set(key, (this.#perIp.get(key) ?? 0) + 1);
+      return upgrade;
+    } catch (err) {
+      if (err instanceof URIError) return this.#refuse(req, socket, 400, 'Malformed URL');
+      this.#report(err, 'upgrade', undefined, req);
+      return this.#refuse(req, socket, 500, 'Internal Server Error');
+    }
+  }
+
+  /**
+   * For adapters: `prepare()`, then `run(upgrade)` sends it through the framework's own pipeline, which
+   * answers into `upgrade.response` or calls `upgrade.accept()`. A synchronous throw from the framework is
+   * reported and answered 500, never left to escape the server's `'upgrade'` listener.
+   */
+  handleWith(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    run: (upgrade: PreparedUpgrade<TUser>) => void,
+  ): void {
+    const upgrade = this.prepare(req, socket, head);
+    if (!upgrade) return;
+    try {
+      run(upgrade);
+    } catch (err) {
+      this.#report(err, 'upgrade', undefined, req);
+      upgrade.reject(500, 'Internal Server Error');
+    }
+  }
+
+  /** Publishes to a topic's members on every node. `except` skips one local session. */
+  publish(topic: string, data: SendData, options?: { except?: Session<TUser> | undefined }): void {
+    this.#topics.publish(topic, data, options?.except as Session<unknown> | undefined);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): GateStats {
+    const s = this.#stats;
+    return {
+      open: this.sessions.size,
+      pending: this.#pending.size,
+      accepted: s.accepted,
+      rejected: { ...s.rejected },
+      messagesIn: s.messagesIn,
+      messagesOut: s.messagesOut,
+      bytesIn: s.bytesIn,
+      bytesOut: s.bytesOut,
+      topics: this.#topics.size,
+      slowConsumers: { closed: s.closedSlow, dropped: s.droppedSlow },
+    };
+  }
+
+  /** Local members of a topic. */
+  topicMembers(topic: string): ReadonlySet<Session<TUser>> {
+    return this.#topics.members(topic) as ReadonlySet<Session<TUser>>;
+  }
+
+  /**
+   * Opens a real `ws` client over an in-memory connection, with no port: the request goes through the
+   * attached server (and so through an adapter's framework pipeline), or a private one for core-alone
+   * routes. Resolves once open; rejects with an error carrying `status` and `body` when refused.
+   */
+  inject(path: string, options: InjectOptions = {}): Promise<WebSocket> {
+    let server = options.server ?? this.#attached.keys().next().value;
+    if (!server) {
+      this.#injectServer ??= createServer((_req, res) => res.writeHead(426).end());
+      this.attach(this.#injectServer);
+      server = this.#injectServer;
+    }
+    return inject(server, path, options);
+  }
+
+  /**
+   * Graceful shutdown: new upgrades get 503, pending handshakes are refused, every session gets the close
+   * code, stragglers are terminated after `timeout`, the broker is closed; afterwards nothing of wsgate
+   * keeps the process alive.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (!this.#closing) {
+      // Validated before anything is refused: a bad code would otherwise surface half-way through.
+      checkClose(options.code, options.reason);
+      const d = options.drain;
+      if (d !== undefined && (typeof d !== 'number' || !Number.isFinite(d) || d < 0))
+        throw new TypeError(`wsgate: close drain must be a non-negative number of ms, got ${String(d)}`);
+    }
+    this.#closing ??= this.#shutdown(options);
+    return this.#closing;
+  }
+
+  async #shutdown({
+    code = CloseCode.goingAway,
+    reason = code === CloseCode.serviceRestart ? 'server restarting' : 'server shutting down',
+    timeout = 5_000,
+    drain = 0,
+  }: CloseOptions): Promise<void> {
+    this.#closeWith = { code, reason };
+    for (const upgrade of [...this.#pending])
+      upgrade.reject(503, 'Server is shutting down', { 'Retry-After': '5' });
+    const all = [...this.sessions];
+    await new Promise<void>((resolve) => {
+      if (all.length === 0) return resolve();
+      let left = all.length;
+      let cancel = noop;
+      const done = () => {
+        if (--left === 0) {
+          clearTimeout(timer);
+          cancel();
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        cancel();
+        for (const s of this.sessions) s.terminate();
+      }, drain + timeout);
+      timer.unref();
+      // Every session counts from now, also one that closes on its own before its turn in the window.
+      for (const s of all) {
+        if (s._closed) done();
+        else s.raw.once('close', done);
+      }
+      const closeOne = (s: Session<TUser>) => s.close(code, reason);
+      if (drain > 0) cancel = spreadOver(all, drain, closeOne);
+      else for (const s of all) closeOne(s);
+    });
+    this.#heartbeat?.stop();
+    try {
+      await this.#broker.close();
+    } catch (err) {
+      this.#report(err, 'broker');
+    }
+    for (const wss of this.#wss.values()) wss.close();
+  }
+
+  /** Steps 1 and 2: guard the socket, then answer anything that is not a valid upgrade. */
+  #begin(req: IncomingMessage, socket: Duplex): boolean {
+    const marked = socket as Duplex & { [kTaken]?: boolean };
+    marked[kTaken] = true;
+    // Node removed its own 'error' listener before 'upgrade'; an unguarded ECONNRESET would crash the process.
+    socket.on('error', noop);
+    try {
+      const invalid = checkUpgradeRequest(req);
+      if (invalid) return this.#refuse(req, socket, invalid.status, invalid.reason, invalid.headers) ?? false;
+      // A path that does not decode is malformed whatever the framework (some routers pass a bad `%`
+      // escape through as a literal param): refused here, once, for every adapter.
+      const { pathname } = splitUrl(req.url ?? '/');
+      if (pathname.includes('%')) decodeURIComponent(pathname);
+      return true;
+    } catch {
+      return this.#refuse(req, socket, 400, 'Malformed URL') ?? false;
+    }
+  }
+
+  #notFoundLater(socket: Duplex): void {
+    const timer = setTimeout(() => {
+      if (!socket.destroyed && (socket as Socket).bytesWritten === 0)
+        writeRejection(socket, 404, 'No WebSocket route matches this path');
+    }, this.#defaults.handshakeTimeout);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  #loopbackBound(req: IncomingMessage): boolean {
+    const server = (req.socket as unknown as { server?: { address?: () => AddressInfo | string | null } })
+      .server;
+    if (!server || typeof server.address !== 'function') return false;
+    let v = this.#loopback.get(server);
+    if (v === undefined) {
+      const addr = server.address();
+      v = addr !== null && typeof addr === 'object' && isLoopbackAddress(addr.address);
+      this.#loopback.set(server, v);
+    }
+    return v;
+  }
+
+  #refuse(
+    req: IncomingMessage,
+    socket: Duplex,
+    status: number,
+    reason: string,
+    headers?: Record<string, string>,
+  ): null {
+    this.#stats.reject(status);
+    this.#emitReject(req, status, reason);
+    writeRejection(socket, status, reason, headers);
+    return null;
+  }
+
+  #emitReject(req: IncomingMessage, status: number, reason: string): void {
+    if (this.listenerCount('reject') === 0) return;
+    this.#emitSafe('reject', { status, reason, url: redactUrl(req.url), ip: normalizePeer(req) });
+  }
+
+  #report(err: unknown, phase: string, session?: Session<TUser>, req?: IncomingMessage): void {
+    try {
+      this.options.onError?.(err, { session, req, phase });
+    } catch (inner) {
+      this.logger.error({ err: inner }, 'wsgate: onError threw');
+    }
+    if (this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', err, { phase, session });
+      } catch (inner) {
+        this.logger.error({ err: inner }, 'wsgate: an error listener threw');
+      }
+    }
+    if (!this.options.onError) {
+      this.logger.error(
+        { err, phase, url: redactUrl(req?.url ?? session?.url) },
+        `wsgate: error in ${phase}`,
+      );
+    }
+  }
+
+  #wssFor(settings: Settings<TUser>): WebSocketServer {
+    const key = `${settings.maxPayload}|${JSON.stringify(settings.perMessageDeflate)}`;
+    let wss = this.#wss.get(key);
+    if (!wss) {
+      // Options are built from defined values only: an undefined maxPayload would mean ws's 100 MiB, an
+      // undefined closeTimeout about 1 ms. closeTimeout is newer than @types/ws.
+      wss = new WebSocketServer({
+        noServer: true,
+        clientTracking: false,
+        maxPayload: settings.maxPayload,
+        perMessageDeflate: settings.perMessageDeflate,
+        closeTimeout: this.options.closeTimeout ?? 5_000,
+        handleProtocols: (_offered, req) => this.#handshakeInfo.get(req)?.protocol || false,
+      } as ConstructorParameters<typeof WebSocketServer>[0]);
+      wss.on('headers', (lines: string[], req: IncomingMessage) => {
+        const info = this.#handshakeInfo.get(req);
+        if (!info) return;
+        this.#handshakeInfo.delete(req);
+        for (const [name, value] of Object.entries(info.headers)) {
+          for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(v)}`);
+        }
+      });
+      this.#wss.set(key, wss);
+    }
+    return wss;
+  }
+
+  readonly #sessionHost: SessionHost = {
+    stats: this.#stats,
+    topics: {
+      join: (topic, session) => this.#topics.join(topic, session),
+      leave: (topic, session) => this.#topics.leave(topic, session),
+      publish: (topic, data, except) => this.#topics.publish(topic, data, except),
+    },
+    sessionClosed: (session, code, reason) => {
+      this.sessions._set.delete(session as Session<TUser>);
+      this.#release(session._ipKey);
+      this.#heartbeat?.update();
+      this.#emitSafe('close', session as Session<TUser>, code, reason);
+    },
+    listenerError: (err, session) => {
+      this.#report(err, 'handler', session as Session<TUser>);
+      if (session.readyState === 1) session.close(CloseCode.internalError, 'Internal error');
+    },
+    socketError: (err, session) => {
+      const code = (err as { code?: string }).code;
+      // Protocol errors are the client's fault: ws closes with the right code; a debug line is enough.
+      if (typeof code === 'string' && code.startsWith('WS_ERR_'))
+        this.logger.debug?.({ err, session: session.id }, 'wsgate: protocol error');
+      else this.logger.warn({ err, session: session.id }, 'wsgate: socket error');
+    },
+  };
+
+  readonly #upgradeHost: UpgradeHost<TUser> = {
+    settings: (options) => this.settings(options),
+    wss: (settings) => this.#wssFor(settings),
+    handshakeInfo: this.#handshakeInfo,
+    sessionHost: this.#sessionHost,
+    report: (err, phase, session, req) => this.#report(err, phase, session, req),
+    released: (upgrade, session, status, reason) => {
+      this.#pending.delete(upgrade);
+      if (session) {
+        session._ipKey = upgrade.ipKey;
+      } else {
+        this.#release(upgrade.ipKey);
+        if (status > 0) {
+          this.#stats.reject(status);
+          this.#emitReject(upgrade.req, status, reason);
+        }
+      }
+    },
+    opened: (session) => {
+      this.#stats.accepted++;
+      this.sessions._set.add(session);
+      this.#heartbeat?.update();
+      // A handshake that completed while close() runs missed its snapshot of the sessions: close it too.
+      if (this.#closeWith) session.close(this.#closeWith.code, this.#closeWith.reason);
+      this.#emitSafe('open', session);
+    },
+  };
+
+  /**
+   * Emits a gate event for metrics and tracing. These listeners run inside ws's socket handlers, where a
+   * throw would take the whole process down, so a throwing listener is reported instead.
+   */
+  #emitSafe<K extends 'open' | 'close' | 'reject'>(event: K, ...args: GateEvents<TUser>[K]): void {
+    if (this.listenerCount(event) === 0) return;
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (err) {
+      this.#report(err, `${event} listener`);
+    }
+  }
+
+  #release(key: string | undefined): void {
+    if (key === undefined) return;
+    const n = (this.#perIp.get(key) ?? 1) - 1;
+    if (n <= 0) this.#perIp.delete(key);
+    else this.#perIp.set(key, n);
+  }
+
+  /** @internal for tests: per-IP counters and pending handshakes are back to zero. */
+  _counters(): { pending: number; perIp: number; sessions: number; topics: number } {
+    return {
+      pending: this.#pending.size,
+      perIp: this.#perIp.size,
+      sessions: this.sessions.size,
+      topics: this.#topics.size,
+    };
+  }
+}
+
+function normalizePeer(req: IncomingMessage): string {
+  const a = req.socket?.remoteAddress ?? '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+/** Creates a gate. See {@link GateOptions} for the options and their defaults. */
+export function createGate<TUser = unknown>(options: GateOptions<TUser> = {}): Gate<TUser> {
+  return new Gate<TUser>(options);
+}

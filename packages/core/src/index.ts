@@ -1,0 +1,28 @@
+/** @module @wsgate/core: the WebSocket upgrade pipeline, sessions, topics and shutdown, framework-free. */
+export { type Broker, type BrokerContext, type MemoryBus, memoryBroker, memoryBus } from './broker.js';
+export { CloseCode, isValidCloseCode } from './close-codes.js';
+export { type CloseOptions, createGate, Gate, type GateEvents } from './gate.js';
+export type { AllowedHosts } from './hosts.js';
+export { defaultReason, errorAnswer, HttpError } from './http-error.js';
+export { type InjectOptions, InjectRejectedError } from './inject.js';
+export { consoleLogger, type Logger, redactUrl, silentLogger } from './logger.js';
+export type {
+  Authenticate,
+  BackpressureOptions,
+  ErrorContext,
+  GateOptions,
+  HeartbeatOptions,
+  LimitOptions,
+  MessageRateOptions,
+  Protocols,
+  RouteOptions,
+  Settings,
+} from './options.js';
+export type { OriginPolicy } from './origin.js';
+export type { ClientInfo, TrustProxy } from './proxy.js';
+export { writeRejection } from './reject.js';
+export { compilePattern, type Params, RouteTable, splitUrl } from './router.js';
+export { type Message, type SendData, Session, type SessionEvents } from './session.js';
+export { SessionSet } from './sessions.js';
+export type { GateStats } from './stats.js';
+export { type AcceptOptions, type Handler, PreparedUpgrade, UpgradeAbortedError } from './upgrade.js';

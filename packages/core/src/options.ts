@@ -1,0 +1,275 @@
+import type { IncomingMessage } from 'node:http';
+import type { Broker } from './broker.js';
+import { type AllowedHosts, checkAllowedHosts } from './hosts.js';
+import type { Logger } from './logger.js';
+import { checkOriginPolicy, type OriginPolicy } from './origin.js';
+import type { TrustProxy } from './proxy.js';
+import type { Session } from './session.js';
+
+/**
+ * Decides who the client is before the handshake. Return the user to admit, `undefined` (or `null`/`false`)
+ * to refuse with 401, or throw an error with a numeric `status`/`statusCode` to refuse with that status
+ * (its `headers` are sent; its message only when `expose` is true or the status is 4xx). Bounded by
+ * `handshakeTimeout`. The `signal` aborts when the client leaves or the timeout passes.
+ */
+export type Authenticate<TUser> = (
+  req: IncomingMessage,
+  info: { signal: AbortSignal },
+) => TUser | undefined | null | false | Promise<TUser | undefined | null | false>;
+
+/**
+ * Subprotocols in server preference order, or a function choosing one of the offered ones (return
+ * `false` to refuse the upgrade with 400).
+ */
+export type Protocols =
+  | readonly string[]
+  | ((offered: readonly string[], req: IncomingMessage) => string | false);
+
+/** Send-side flow control for one session. */
+export interface BackpressureOptions {
+  /** `send()` returns false once this many bytes are buffered; `drain` follows. @default 65536 (64 KiB) */
+  highWaterMark?: number;
+  /** Bytes buffered beyond which `policy` applies. @default 4194304 (4 MiB) */
+  limit?: number;
+  /** `'close'` closes the session with 1013; `'drop'` drops the message (counted in stats). @default 'close' */
+  policy?: 'close' | 'drop';
+}
+
+/** A token bucket per session; a session that exceeds it is closed with 1008. */
+export interface MessageRateOptions {
+  /** Messages per second refilled. @default 100 */
+  rate?: number;
+  /** Bucket size: how many messages may arrive at once. @default 200 */
+  burst?: number;
+}
+
+/** Connection and message limits. */
+export interface LimitOptions {
+  /** Open sessions at most; beyond it upgrades get 503. @default 10000 */
+  connections?: number;
+  /** Open sessions plus pending handshakes per client IP (IPv6 counted per /64); beyond it 429. @default 100 */
+  connectionsPerIp?: number;
+  /** Handshakes in progress at most (authenticate, framework pipeline); beyond it 503. @default 1000 */
+  pendingHandshakes?: number;
+  /** Inbound message rate per session, or false for none. @default { rate: 100, burst: 200 } */
+  messages?: MessageRateOptions | false;
+}
+
+/** Ping/pong liveness checks. */
+export interface HeartbeatOptions {
+  /** Milliseconds between pings. @default 30000 */
+  interval?: number;
+  /** Milliseconds to wait for the pong before the peer is terminated. @default 10000 */
+  timeout?: number;
+}
+
+/** What a route can set for itself; anything left out comes from the gate's options. */
+export interface RouteOptions<TUser = unknown> {
+  /** Which page origins may connect. @default 'same-origin' */
+  origins?: OriginPolicy;
+  /** Refuse upgrades that carry no Origin header (browser-only endpoints). @default false */
+  requireOrigin?: boolean;
+  /** Who the client is; see {@link Authenticate}. @default undefined (everyone is admitted, user undefined) */
+  authenticate?: Authenticate<TUser>;
+  /** Supported subprotocols. @default undefined (none is selected, whatever the client offers) */
+  protocols?: Protocols;
+  /** Largest message in bytes (after decompression); larger closes with 1009. @default 1048576 (1 MiB) */
+  maxPayload?: number;
+  /** permessage-deflate: false, true, or ws's options object. @default false */
+  perMessageDeflate?: boolean | Record<string, unknown>;
+  /** Send-side flow control. @default { highWaterMark: 65536, limit: 4194304, policy: 'close' } */
+  backpressure?: BackpressureOptions;
+  /** Milliseconds the whole handshake may take (auth and framework pipeline included); then 503. @default 10000 */
+  handshakeTimeout?: number;
+  /** Per-session message rate for this route, or false. @default the gate's `limits.messages` */
+  messages?: MessageRateOptions | false;
+}
+
+/** Options of {@link createGate}. Every one is optional; the defaults are the secure choice. */
+export interface GateOptions<TUser = unknown> extends RouteOptions<TUser> {
+  /** `Host` header allowlist against DNS rebinding. @default undefined (strict on a loopback bind, else any) */
+  allowedHosts?: AllowedHosts;
+  /** Which proxies' `X-Forwarded-*` headers to believe (Express/Fastify forms). @default false */
+  trustProxy?: TrustProxy;
+  /** Ping/pong liveness, or false to disable. @default { interval: 30000, timeout: 10000 } */
+  heartbeat?: HeartbeatOptions | false;
+  /** Connection and message limits. */
+  limits?: LimitOptions;
+  /** After our close frame, milliseconds before the TCP connection is destroyed. @default 5000 */
+  closeTimeout?: number;
+  /** Carries topics between processes. @default memoryBroker() (this process only) */
+  broker?: Broker;
+  /** An upgrade no route matches: `'reject'` answers 404, `'ignore'` leaves it to other listeners. @default 'reject' */
+  unmatched?: 'reject' | 'ignore';
+  /** Called for errors that are not the client's fault (a throwing handler, a broker outage). */
+  onError?: (err: unknown, ctx: ErrorContext<TUser>) => void;
+  /** Where warnings and errors go (pino-compatible). @default a console logger for warn/error */
+  logger?: Logger;
+}
+
+/** What {@link GateOptions.onError} is told about an error. */
+export interface ErrorContext<TUser = unknown> {
+  session?: Session<TUser> | undefined;
+  req?: IncomingMessage | undefined;
+  /** Where it happened: 'handler', 'authenticate', 'broker', 'session', 'upgrade'. */
+  phase: string;
+}
+
+/** Route options merged over the gate's, validated and with every default filled in. */
+export interface Settings<TUser> {
+  origins: OriginPolicy;
+  requireOrigin: boolean;
+  authenticate: Authenticate<TUser> | undefined;
+  protocols: Protocols | undefined;
+  maxPayload: number;
+  perMessageDeflate: boolean | Record<string, unknown>;
+  backpressure: Required<BackpressureOptions>;
+  handshakeTimeout: number;
+  messages: Required<MessageRateOptions> | false;
+}
+
+const KNOWN_GATE = new Set([
+  'origins',
+  'requireOrigin',
+  'authenticate',
+  'protocols',
+  'maxPayload',
+  'perMessageDeflate',
+  'backpressure',
+  'handshakeTimeout',
+  'messages',
+  'allowedHosts',
+  'trustProxy',
+  'heartbeat',
+  'limits',
+  'closeTimeout',
+  'broker',
+  'unmatched',
+  'onError',
+  'logger',
+]);
+const KNOWN_ROUTE = new Set([
+  'origins',
+  'requireOrigin',
+  'authenticate',
+  'protocols',
+  'maxPayload',
+  'perMessageDeflate',
+  'backpressure',
+  'handshakeTimeout',
+  'messages',
+]);
+
+function positive(value: unknown, name: string, allowZero = false): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < (allowZero ? 0 : 1)) {
+    throw new TypeError(
+      `wsgate: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`,
+    );
+  }
+}
+
+function fn(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'function')
+    throw new TypeError(`wsgate: ${name} must be a function`);
+}
+
+/** Validates route-level options eagerly, with a TypeError naming the option. */
+export function validateRouteOptions(
+  options: Record<string, unknown>,
+  known: Set<string> = KNOWN_ROUTE,
+): void {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('wsgate: options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new TypeError(`wsgate: unknown option '${key}'`);
+  }
+  if (options.origins !== undefined) checkOriginPolicy(options.origins);
+  fn(options.authenticate, 'authenticate');
+  const p = options.protocols;
+  if (
+    p !== undefined &&
+    typeof p !== 'function' &&
+    !(Array.isArray(p) && p.every((s) => typeof s === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(s)))
+  ) {
+    throw new TypeError('wsgate: protocols must be a string[] of subprotocol tokens or a function');
+  }
+  positive(options.maxPayload, 'maxPayload');
+  positive(options.handshakeTimeout, 'handshakeTimeout');
+  const bp = options.backpressure as BackpressureOptions | undefined;
+  if (bp !== undefined) {
+    positive(bp.highWaterMark, 'backpressure.highWaterMark', true);
+    positive(bp.limit, 'backpressure.limit');
+    if (bp.policy !== undefined && bp.policy !== 'close' && bp.policy !== 'drop') {
+      throw new TypeError("wsgate: backpressure.policy must be 'close' or 'drop'");
+    }
+  }
+  const m = options.messages as MessageRateOptions | false | undefined;
+  if (m !== undefined && m !== false) {
+    positive(m.rate, 'messages.rate');
+    positive(m.burst, 'messages.burst');
+  }
+}
+
+/** Validates the gate's options eagerly. */
+export function validateGateOptions(options: GateOptions<unknown>): void {
+  validateRouteOptions(options as Record<string, unknown>, KNOWN_GATE);
+  checkAllowedHosts(options.allowedHosts);
+  fn(options.onError, 'onError');
+  if (options.unmatched !== undefined && options.unmatched !== 'reject' && options.unmatched !== 'ignore') {
+    throw new TypeError("wsgate: unmatched must be 'reject' or 'ignore'");
+  }
+  positive(options.closeTimeout, 'closeTimeout');
+  if (options.heartbeat !== undefined && options.heartbeat !== false) {
+    positive(options.heartbeat.interval, 'heartbeat.interval');
+    positive(options.heartbeat.timeout, 'heartbeat.timeout');
+  }
+  const l = options.limits;
+  if (l !== undefined) {
+    positive(l.connections, 'limits.connections');
+    positive(l.connectionsPerIp, 'limits.connectionsPerIp');
+    positive(l.pendingHandshakes, 'limits.pendingHandshakes');
+    if (l.messages !== undefined && l.messages !== false) {
+      positive(l.messages.rate, 'limits.messages.rate');
+      positive(l.messages.burst, 'limits.messages.burst');
+    }
+  }
+  const b = options.broker;
+  if (
+    b !== undefined &&
+    (typeof b !== 'object' || typeof b.publish !== 'function' || typeof b.subscribe !== 'function')
+  ) {
+    throw new TypeError('wsgate: broker must implement subscribe, unsubscribe, publish and close');
+  }
+}
+
+/** Merges route options over gate options into complete settings. */
+export function resolveSettings<TUser>(
+  gate: GateOptions<TUser>,
+  route: RouteOptions<TUser> = {},
+): Settings<TUser> {
+  const pick = <K extends keyof RouteOptions<TUser>>(k: K): RouteOptions<TUser>[K] =>
+    route[k] !== undefined ? route[k] : gate[k];
+  const bp = { ...gate.backpressure, ...route.backpressure };
+  const messages =
+    route.messages !== undefined
+      ? route.messages
+      : gate.messages !== undefined
+        ? gate.messages
+        : gate.limits?.messages;
+  return {
+    origins: pick('origins') ?? 'same-origin',
+    requireOrigin: pick('requireOrigin') ?? false,
+    authenticate: pick('authenticate'),
+    protocols: pick('protocols'),
+    maxPayload: pick('maxPayload') ?? 1 << 20,
+    perMessageDeflate: pick('perMessageDeflate') ?? false,
+    backpressure: {
+      highWaterMark: bp.highWaterMark ?? 64 * 1024,
+      limit: bp.limit ?? 4 * 1024 * 1024,
+      policy: bp.policy ?? 'close',
+    },
+    handshakeTimeout: pick('handshakeTimeout') ?? 10_000,
+    messages: messages === false ? false : { rate: messages?.rate ?? 100, burst: messages?.burst ?? 200 },
+  };
+}

@@ -1,0 +1,483 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { broadcastPendingFor, settleBroadcasts } from './broadcast.js';
+import { CloseCode, checkClose } from './close-codes.js';
+import type { Settings } from './options.js';
+import type { Params } from './router.js';
+import type { SessionHost } from './session-host.js';
+
+/** A message as the handler receives it: text frames as `string`, binary frames as `Buffer`. */
+export type Message = string | Buffer;
+
+/** What `send` accepts: a string is sent as a text frame, anything else as binary. */
+export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+/** The events a {@link Session} emits. */
+export interface SessionEvents {
+  /** A complete message, in arrival order. */
+  message: [data: Message];
+  /** The connection closed; `code` is the close code received (1005 when none, 1006 when the TCP dropped). */
+  close: [code: number, reason: string];
+  /** Buffered outbound data fell below `backpressure.highWaterMark` after `send` returned false. */
+  drain: [];
+  /** A protocol or socket error. Emitted only when someone listens; logged otherwise. */
+  error: [err: Error];
+}
+
+/** How many queued messages (or bytes) make wsgate pause the socket until the handler catches up. */
+const QUEUE_MESSAGES = 256;
+const QUEUE_BYTES = 1 << 20;
+
+const kSession = Symbol('wsgate.session');
+type RawWithSession = WebSocket & { [kSession]: Session<unknown> };
+
+/** What the gate knows about a session when it creates one. */
+export interface SessionInit<TUser> {
+  params: Params;
+  user: TUser | undefined;
+  protocol: string;
+  remoteAddress: string;
+  headers: IncomingHttpHeaders;
+  url: string;
+  route: string;
+  settings: Settings<TUser>;
+  host: SessionHost;
+}
+
+/**
+ * One WebSocket connection as the handler sees it. Messages that arrive before the handler is ready are
+ * queued (the socket paused when the queue is long) and delivered in order as soon as the handler attaches
+ * its first `message` listener, starts iterating, or settles.
+ */
+export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
+  /** Route params, decoded. */
+  readonly params: Params;
+  /** What `authenticate` returned, else the framework's `req.user` / `request.user` / `ctx.state.user`. */
+  readonly user: TUser | undefined;
+  /** The selected subprotocol, or `''`. */
+  readonly protocol: string;
+  /** The client's IP address, after `trustProxy`. */
+  readonly remoteAddress: string;
+  /** The upgrade request's headers. */
+  readonly headers: IncomingHttpHeaders;
+  /** The request target (path and query) of the upgrade. */
+  readonly url: string;
+  /** The route pattern that matched, e.g. `'/rooms/:room'`. */
+  readonly route: string;
+  /** The underlying `ws` WebSocket, for what wsgate does not wrap. */
+  readonly raw: WebSocket;
+
+  /** @internal */ _settings: Settings<TUser>;
+  /** @internal */ _host: SessionHost;
+  /** @internal true while a ping is unanswered */ _awaitingPong = false;
+  /** @internal true while wsgate holds the socket paused (heartbeat then does not count misses) */ _pausedByGate = false;
+  /** @internal */ _closed = false;
+  /** @internal the per-IP limit key this session counts under */ _ipKey: string | undefined;
+
+  #id: string | undefined;
+  #query: URLSearchParams | undefined;
+  #data: Record<string, unknown> | undefined;
+  /** One topic as a plain string (the common case: a Set costs ~160 bytes per session), several as a Set. */
+  #topics: string | Set<string> | undefined;
+  #abort: AbortController | undefined;
+  #ready = false;
+  #queue: Message[] | undefined;
+  #queuedBytes = 0;
+  #pendingClose: [number, string] | undefined;
+  #drainArmed = false;
+  #failedEvents: Set<keyof SessionEvents> | undefined;
+  #tokens: number;
+  #refilledAt: number;
+
+  /** @internal created by the gate */
+  constructor(raw: WebSocket, init: SessionInit<TUser>) {
+    super();
+    this.raw = raw;
+    this.params = init.params;
+    this.user = init.user;
+    this.protocol = init.protocol;
+    this.remoteAddress = init.remoteAddress;
+    this.headers = init.headers;
+    this.url = init.url;
+    this.route = init.route;
+    this._settings = init.settings;
+    this._host = init.host;
+    this.#tokens = init.settings.messages ? init.settings.messages.burst : 0;
+    this.#refilledAt = Date.now();
+    // EventEmitter keeps listeners in a `{ __proto__: null }` literal, which V8 builds in dictionary mode
+    // (~190-290 bytes). A fast-mode object with a null prototype has the same semantics at ~64 bytes; with
+    // one per session and one per ws socket that is most of the Session's cost at 10k idle connections.
+    (this as unknown as EventsHolder)._events = Object.setPrototypeOf({}, null);
+    // The socket's store only while still empty, so a listener someone attached before us is never lost.
+    if ((raw as unknown as EventEmitter).eventNames().length === 0)
+      (raw as unknown as EventsHolder)._events = Object.setPrototypeOf({}, null);
+    (raw as RawWithSession)[kSession] = this as Session<unknown>;
+    // Shared listener functions (they find the session through the socket): no closures per connection.
+    const emitter = raw as unknown as EventEmitter;
+    emitter.on('message', onRawMessage);
+    emitter.on('close', onRawClose);
+    emitter.on('error', onRawError);
+    emitter.on('pong', onRawPong);
+    (this as unknown as EventEmitter).on('newListener', onNewListener);
+  }
+
+  /** A unique id (UUID), made on first use. */
+  get id(): string {
+    // randomUUID() returns a tree of ~15 concatenated strings (~490 bytes); a flat copy is ~64.
+    this.#id ??= Buffer.from(randomUUID(), 'latin1').toString('latin1');
+    return this.#id;
+  }
+
+  /** The query string, parsed on first use. */
+  get query(): URLSearchParams {
+    if (!this.#query) {
+      const q = this.url.indexOf('?');
+      this.#query = new URLSearchParams(q === -1 ? '' : this.url.slice(q + 1));
+    }
+    return this.#query;
+  }
+
+  /** Free per-session state for the application. */
+  get data(): Record<string, unknown> {
+    this.#data ??= {};
+    return this.#data;
+  }
+
+  /** The topics this session is subscribed to (a snapshot). */
+  get topics(): ReadonlySet<string> {
+    const t = this.#topics;
+    return t === undefined ? EMPTY_SET : typeof t === 'string' ? new Set([t]) : new Set(t);
+  }
+
+  /** Aborted when the session closes; pass it to fetch, timers and iterators the handler starts. */
+  get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      if (this._closed) this.#abort.abort();
+    }
+    return this.#abort.signal;
+  }
+
+  /** Bytes queued for sending and not yet handed to the OS. */
+  get bufferedAmount(): number {
+    return this.raw.bufferedAmount;
+  }
+
+  /** The WebSocket ready state: 0 connecting, 1 open, 2 closing, 3 closed. */
+  get readyState(): number {
+    return this.raw.readyState;
+  }
+
+  /**
+   * Sends a message: a string as a text frame, anything else as binary. Returns false when the message
+   * was not sent (the session is not open, or the backpressure `limit` applied) or when buffered data is
+   * now above `highWaterMark`; wait for `drain` before sending more.
+   */
+  send(data: SendData): boolean {
+    const raw = this.raw;
+    if (raw.readyState !== 1) return false;
+    // A broadcast published earlier may still be on its way to this session: it goes first.
+    if (broadcastPendingFor(this.#topics)) settleBroadcasts();
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    if (!this._admit(size)) return false;
+    raw.send(data);
+    this._host.stats.sent(size);
+    return this._afterWrite();
+  }
+
+  /** Sends `JSON.stringify(value)` as a text frame; same return value as {@link Session.send}. */
+  sendJson(value: unknown): boolean {
+    return this.send(JSON.stringify(value));
+  }
+
+  /** Joins a topic: messages published to it reach this session. */
+  subscribe(topic: string): void {
+    if (typeof topic !== 'string' || topic === '')
+      throw new TypeError('wsgate: topic must be a non-empty string');
+    const t = this.#topics;
+    if (this._closed || t === topic || (typeof t === 'object' && t.has(topic))) return;
+    if (t === undefined) this.#topics = topic;
+    else if (typeof t === 'string') this.#topics = new Set([t, topic]);
+    else t.add(topic);
+    this._host.topics.join(topic, this as Session<unknown>);
+  }
+
+  /** Leaves a topic. */
+  unsubscribe(topic: string): void {
+    const t = this.#topics;
+    if (t !== topic && (typeof t !== 'object' || !t.has(topic))) return;
+    // Still a recipient of pending deliveries to this topic: finish them before it stops counting.
+    if (broadcastPendingFor(topic)) settleBroadcasts();
+    if (t === topic) this.#topics = undefined;
+    else (t as Set<string>).delete(topic);
+    this._host.topics.leave(topic, this as Session<unknown>);
+  }
+
+  /** Publishes to a topic's members on every node, except this session. */
+  publish(topic: string, data: SendData): void {
+    this._host.topics.publish(topic, data, this as Session<unknown>);
+  }
+
+  /**
+   * Starts the closing handshake. `code` must be 1000, a non-reserved 1001-1014 code or 3000-4999, and
+   * `reason` at most 123 bytes of UTF-8; anything else is a TypeError.
+   * @default code 1000
+   */
+  close(code: number = CloseCode.normal, reason = ''): void {
+    checkClose(code, reason);
+    if (broadcastPendingFor(this.#topics)) settleBroadcasts();
+    const raw = this.raw;
+    if (raw.readyState === 0 || raw.readyState === 1) raw.close(code, reason);
+    // A socket wsgate holds paused (the handler is not listening yet) could never read the peer's close
+    // reply, and the close would wait for closeTimeout. Read again; while closing, the queue stays bounded
+    // by dropping what arrives beyond it (see _receive).
+    if (this._pausedByGate && raw.readyState === 2) {
+      this._pausedByGate = false;
+      raw.resume();
+    }
+  }
+
+  /** Destroys the connection at once, without a closing handshake. */
+  terminate(): void {
+    this.raw.terminate();
+  }
+
+  /** Iterates over messages until the session closes. Breaking out of the loop leaves the session open. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    return new MessageIterator(this as Session<unknown>);
+  }
+
+  /** @internal Applies the backpressure limit before `size` more bytes are written. */
+  _admit(size: number): boolean {
+    const { limit, policy } = this._settings.backpressure;
+    if (this.raw.bufferedAmount + size <= limit) return true;
+    this._host.stats.slowConsumer(policy);
+    if (policy === 'close') {
+      if (this.raw.readyState === 1) this.raw.close(CloseCode.tryAgainLater, 'backpressure limit exceeded');
+    }
+    return false;
+  }
+
+  /** @internal After a write: true while under the high-water mark, else arms 'drain'. */
+  _afterWrite(): boolean {
+    if (this.raw.bufferedAmount <= this._settings.backpressure.highWaterMark) return true;
+    if (!this.#drainArmed) {
+      const socket = (this.raw as unknown as { _socket?: Socket | null })._socket;
+      if (socket && !socket.destroyed) {
+        this.#drainArmed = true;
+        // Not the socket's 'drain' event: it fires only after a write() returned false, i.e. above the
+        // socket's own highWaterMark (16 KiB on Node 20, 64 KiB from Node 22), which may be above ours.
+        const check = () => {
+          this.#drainArmed = false;
+          if (this.raw.readyState !== 1) return;
+          if (this.raw.bufferedAmount <= this._settings.backpressure.highWaterMark) this.emit('drain');
+          else this._afterWrite();
+        };
+        // A zero-length write's callback runs once everything queued before it has been flushed. When the
+        // socket holds nothing, the bytes are still in ws's sender (being compressed): a zero-length write
+        // would complete at once and spin, starving zlib's completion, so look again on the next turn.
+        if (socket.writableLength > 0) socket.write(EMPTY, check);
+        else setImmediate(check);
+      }
+    }
+    return false;
+  }
+
+  /** @internal The handler is ready: deliver what was queued, in order. */
+  _markReady(): void {
+    if (this.#ready) return;
+    this.#ready = true;
+    (this as unknown as EventEmitter).off('newListener', onNewListener);
+    // Deliver after the current synchronous code, so a listener attached next to the first one sees it all.
+    queueMicrotask(() => this.#flush());
+  }
+
+  /** @internal */
+  _receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this._awaitingPong = false;
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    this._host.stats.received(buf.length);
+    const rate = this._settings.messages;
+    if (rate) {
+      const now = Date.now();
+      this.#tokens = Math.min(rate.burst, this.#tokens + ((now - this.#refilledAt) * rate.rate) / 1000);
+      this.#refilledAt = now;
+      if (this.#tokens < 1) {
+        if (this.raw.readyState === 1)
+          this.raw.close(CloseCode.policyViolation, 'message rate limit exceeded');
+        return;
+      }
+      this.#tokens -= 1;
+    }
+    const message: Message = isBinary ? buf : buf.toString('utf8');
+    if (this.#ready && this.#queue === undefined) {
+      this.emit('message', message);
+      return;
+    }
+    this.#queue ??= [];
+    if (
+      this.raw.readyState !== 1 &&
+      (this.#queue.length >= QUEUE_MESSAGES || this.#queuedBytes >= QUEUE_BYTES)
+    )
+      return;
+    this.#queue.push(message);
+    this.#queuedBytes += buf.length;
+    if (!this._pausedByGate && (this.#queue.length >= QUEUE_MESSAGES || this.#queuedBytes >= QUEUE_BYTES))
+      this._pause();
+  }
+
+  /** @internal */
+  _pause(): void {
+    this._pausedByGate = true;
+    this.raw.pause();
+  }
+
+  /** @internal */
+  _resume(): void {
+    if (!this._pausedByGate) return;
+    this._pausedByGate = false;
+    this._awaitingPong = false;
+    if (this.raw.readyState === 1) this.raw.resume();
+  }
+
+  /** @internal Called once when the connection has closed. */
+  _onClose(code: number, reason: string): void {
+    if (this._closed) return;
+    this._closed = true;
+    this.#abort?.abort();
+    const t = this.#topics;
+    this.#topics = undefined;
+    if (typeof t === 'string') this._host.topics.leave(t, this as Session<unknown>);
+    else if (t) for (const topic of t) this._host.topics.leave(topic, this as Session<unknown>);
+    this._host.sessionClosed(this as Session<unknown>, code, reason);
+    if (this.#ready && this.#queue === undefined) this.emit('close', code, reason);
+    else this.#pendingClose = [code, reason];
+  }
+
+  /**
+   * @internal Every session event goes out through here. A listener that throws (a bug in the app's
+   * `message` or `close` listener) would otherwise unwind into ws's socket handlers and take the whole
+   * process down; instead the error is reported as a handler error and only this session closes (1011).
+   */
+  override emit<K extends keyof SessionEvents>(event: K, ...args: SessionEvents[K]): boolean {
+    try {
+      return (super.emit as (e: K, ...a: SessionEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      // Reported once per event name: a listener that throws on every message would flood the logs.
+      this.#failedEvents ??= new Set();
+      if (!this.#failedEvents.has(event)) {
+        this.#failedEvents.add(event);
+        this._host.listenerError(err, this as Session<unknown>);
+      }
+      return true;
+    }
+  }
+
+  /** @internal */
+  _onError(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else this._host.socketError(err, this as Session<unknown>);
+  }
+
+  #flush(): void {
+    const queue = this.#queue;
+    if (queue) {
+      // Messages arriving while we deliver go to the end of the same queue, so order holds.
+      for (let i = 0; i < queue.length; i++) this.emit('message', queue[i]!);
+      this.#queue = undefined;
+      this.#queuedBytes = 0;
+    }
+    this._resume();
+    if (this.#pendingClose) {
+      const [code, reason] = this.#pendingClose;
+      this.#pendingClose = undefined;
+      this.emit('close', code, reason);
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
+/** EventEmitter's listener store (a Node internal, stable since Node 0.x). */
+interface EventsHolder {
+  _events: object;
+}
+
+function onNewListener(this: Session<unknown>, event: string | symbol): void {
+  if (event === 'message') this._markReady();
+}
+function onRawMessage(this: RawWithSession, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  this[kSession]._receive(data, isBinary);
+}
+function onRawClose(this: RawWithSession, code: number, reason: Buffer): void {
+  this[kSession]._onClose(code, reason.toString());
+}
+function onRawError(this: RawWithSession, err: Error): void {
+  this[kSession]._onError(err);
+}
+function onRawPong(this: RawWithSession): void {
+  this[kSession]._awaitingPong = false;
+}
+
+/** `for await (const message of session)`: buffers what the loop has not consumed yet, pausing the socket. */
+class MessageIterator implements AsyncIterableIterator<Message> {
+  readonly #session: Session<unknown>;
+  readonly #buffer: Message[] = [];
+  #waiting: ((r: IteratorResult<Message>) => void) | undefined;
+  #done = false;
+  readonly #onMessage = (m: Message): void => {
+    if (this.#waiting) {
+      const resolve = this.#waiting;
+      this.#waiting = undefined;
+      resolve({ value: m, done: false });
+      return;
+    }
+    this.#buffer.push(m);
+    if (this.#buffer.length >= QUEUE_MESSAGES && !this.#session._pausedByGate) this.#session._pause();
+  };
+  readonly #onClose = (): void => {
+    this.#done = true;
+    this.#detach();
+    this.#waiting?.({ value: undefined, done: true });
+    this.#waiting = undefined;
+  };
+
+  constructor(session: Session<unknown>) {
+    this.#session = session;
+    session.on('message', this.#onMessage);
+    session.once('close', this.#onClose);
+  }
+
+  next(): Promise<IteratorResult<Message>> {
+    const value = this.#buffer.shift();
+    if (value !== undefined) {
+      if (this.#buffer.length < QUEUE_MESSAGES / 2) this.#session._resume();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    this.#session._resume();
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<Message>> {
+    this.#done = true;
+    this.#detach();
+    this.#session._resume();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    return this;
+  }
+
+  #detach(): void {
+    this.#session.off('message', this.#onMessage);
+    this.#session.off('close', this.#onClose);
+  }
+}

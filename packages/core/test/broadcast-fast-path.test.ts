@@ -1,0 +1,197 @@
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { collect, track, until, type WebSocket } from '../../../test/support/ws.ts';
+import { broadcastPendingFor, canWriteFramed, SLICE, wsInternalsPresent } from '../src/broadcast.js';
+
+const broadcastPending = () => broadcastPendingFor('t');
+
+import { type Broker, createGate, type Gate, type GateOptions, type RouteOptions } from '../src/index.js';
+
+/** A gate with `/t` (joins topic 't') and, when asked, `/z` with permessage-deflate on; clients by inject. */
+async function setup(
+  n: number,
+  options: GateOptions = {},
+  deflated = 0,
+): Promise<{ gate: Gate; clients: WebSocket[]; close(): Promise<void> }> {
+  const gate = createGate({ heartbeat: false, limits: { connectionsPerIp: 5_000 }, ...options });
+  const join = (s: { subscribe(t: string): void; send(m: string): boolean }) => {
+    s.subscribe('t');
+    s.send('ready');
+  };
+  gate.route('/t', join);
+  gate.route('/z', { perMessageDeflate: true } satisfies RouteOptions, join);
+  const clients: WebSocket[] = [];
+  const open = async (path: string, perMessageDeflate: boolean) => {
+    const ws = track(await gate.inject(path, { client: { perMessageDeflate } }));
+    clients.push(ws);
+  };
+  for (let i = 0; i < n; i++) await open('/t', false);
+  for (let i = 0; i < deflated; i++) await open('/z', true);
+  for (const ws of clients) expect(await collect(ws, 1)).toEqual(['ready']);
+  return {
+    gate,
+    clients,
+    async close() {
+      for (const ws of clients) ws.terminate();
+      await gate.close({ timeout: 500 });
+    },
+  };
+}
+
+const socketOf = (raw: WebSocket) => (raw as unknown as { _socket: Socket })._socket;
+/** What a corked stream holds, chunk by chunk (Node's `writable.writableBuffer`, missing from the types). */
+const writableBuffer = (s: Socket) =>
+  (s as unknown as { writableBuffer: Array<{ chunk: Buffer }> }).writableBuffer;
+
+describe('broadcast fast path', () => {
+  it('the ws internals it relies on are present (this fails when a ws upgrade changes them)', async () => {
+    const t = await setup(1, {}, 1);
+    try {
+      const [plain, zipped] = [...t.gate.sessions];
+      expect(wsInternalsPresent(plain!.raw)).toBe(true);
+      expect(wsInternalsPresent(zipped!.raw)).toBe(true);
+      expect(canWriteFramed(plain!.raw)).toBe(true);
+      // Each deflate connection has its own compression context: framed bytes cannot be shared.
+      expect(canWriteFramed(zipped!.raw)).toBe(false);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('frames once: every member socket holds the same bytes, corked until the next tick', async () => {
+    const t = await setup(3);
+    try {
+      const sockets = [...t.gate.sessions].map((s) => socketOf(s.raw));
+      // Small payloads are framed into one buffer; large ones keep the caller's buffer (no copy).
+      for (const payload of [Buffer.alloc(1_000, 7), Buffer.alloc(100_000, 8)]) {
+        t.gate.publish('t', payload);
+        for (const socket of sockets) expect(socket.writableCorked).toBeGreaterThan(0);
+        // The last bytes queued (a zero-length write may follow: the session arms 'drain' above highWaterMark).
+        const last = sockets.map(
+          (s) =>
+            writableBuffer(s)
+              .filter((w) => w.chunk.length > 0)
+              .at(-1)!.chunk,
+        );
+        for (const chunk of last) expect(chunk).toBe(last[0]);
+        if (payload.length > 16 * 1024) expect(last[0]).toBe(payload);
+        for (const ws of t.clients) {
+          const [m] = await collect(ws, 1);
+          expect(Buffer.isBuffer(m) && m.equals(payload)).toBe(true);
+        }
+        for (const socket of sockets) expect(socket.writableCorked).toBe(0);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('20 publishes in one tick are coalesced per socket and arrive in order', async () => {
+    const t = await setup(2);
+    try {
+      const expected = Array.from({ length: 20 }, (_, i) => `p${i}`);
+      for (const m of expected) t.gate.publish('t', m);
+      for (const s of t.gate.sessions) {
+        const socket = socketOf(s.raw);
+        expect(socket.writableCorked).toBe(1);
+        expect(writableBuffer(socket).length).toBe(20);
+      }
+      for (const ws of t.clients) expect(await collect(ws, 20)).toEqual(expected);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a very large fan-out is spread over event-loop turns; a direct send never overtakes it', async () => {
+    const t = await setup(SLICE + 76);
+    try {
+      const sessions = [...t.gate.topicMembers('t')];
+      const written = () => sessions.filter((s) => socketOf(s.raw).writableLength > 0).length;
+      // The first publish starts a job; the next ones, published meanwhile, are merged into a second one.
+      const burst = ['wide 1', 'wide 2', 'wide 3', 'wide 4'];
+      for (const m of burst) t.gate.publish('t', m);
+      // One slice now; the rest waits for the next turn so other work (I/O, timers) can run.
+      expect(written()).toBe(SLICE);
+      const lastSession = sessions.at(-1)!;
+      const lastClient = t.clients[sessions.length - 1]!;
+      lastSession.send('direct');
+      expect(await collect(lastClient, 5)).toEqual([...burst, 'direct']);
+      t.gate.publish('t', 'last');
+      lastSession.close(4000, 'bye');
+      for (const ws of t.clients.slice(0, -1)) expect(await collect(ws, 5)).toEqual([...burst, 'last']);
+      expect(await collect(lastClient, 1)).toEqual(['last']);
+      await until(
+        () => t.gate.stats().messagesOut === 6 * sessions.length + 1, // 'ready', 4 of the burst, 'last'; 'direct'
+        'every delivery to be counted',
+      );
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it('only sessions of a topic with pending deliveries wait for them; leaving the topic settles first', async () => {
+    const t = await setup(SLICE + 76);
+    try {
+      const sessions = [...t.gate.topicMembers('t')];
+      const outsider = track(await t.gate.inject('/t'));
+      t.clients.push(outsider);
+      expect(await collect(outsider, 1)).toEqual(['ready']);
+      const outsiderSession = [...t.gate.topicMembers('t')].at(-1)!;
+      outsiderSession.unsubscribe('t');
+      t.gate.publish('t', 'wide');
+      // Traffic of sessions outside the topic does not force the whole fan-out into this turn.
+      outsiderSession.send('unrelated');
+      expect(broadcastPending()).toBe(true);
+      const last = sessions.at(-1)!;
+      const lastClient = t.clients[sessions.length - 1]!;
+      last.unsubscribe('t');
+      last.send('after leaving');
+      expect(await collect(lastClient, 2)).toEqual(['wide', 'after leaving']);
+      expect(await collect(outsider, 1)).toEqual(['unrelated']);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it('permessage-deflate members fall back to ws.send; order holds with direct sends interleaved', async () => {
+    const t = await setup(2, {}, 2);
+    try {
+      const expected: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        // Above and below ws's 1 KiB compression threshold, so some sends are compressed asynchronously.
+        const m = `${i}:${'x'.repeat(i % 2 === 0 ? 2_000 : 10)}`;
+        expected.push(m);
+        if (i % 4 === 0) for (const s of t.gate.sessions) s.send(m);
+        else t.gate.publish('t', m);
+        if (i % 25 === 0) await new Promise((r) => setImmediate(r));
+      }
+      for (const ws of t.clients) expect(await collect(ws, expected.length)).toEqual(expected);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a broker handing text over as a Buffer still delivers text, on both paths', async () => {
+    let deliver: ((payload: Buffer | string, binary: boolean) => void) | undefined;
+    const broker: Broker = {
+      subscribe: (_topic, onMessage) => {
+        deliver = onMessage;
+      },
+      unsubscribe: () => {},
+      publish: () => {},
+      close: () => {},
+    };
+    const t = await setup(1, { broker }, 1);
+    try {
+      deliver!(Buffer.from('text from afar'), false);
+      deliver!(Buffer.from([1, 2]), true);
+      for (const ws of t.clients) {
+        const [text, bin] = await collect(ws, 2);
+        expect(text).toBe('text from afar');
+        expect(Buffer.isBuffer(bin) && [...bin]).toEqual([1, 2]);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});

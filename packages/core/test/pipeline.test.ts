@@ -1,0 +1,176 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { rawRequest } from '../../../test/support/raw.ts';
+import { nextMessage, openClient } from '../../../test/support/ws.ts';
+import { errorAnswer } from '../src/http-error.js';
+import { createGate, HttpError, PreparedUpgrade, writeRejection } from '../src/index.js';
+
+describe('gate.attach', () => {
+  it('is idempotent per server: attaching twice handles each upgrade once', async () => {
+    let opened = 0;
+    const gate = createGate({ heartbeat: false });
+    gate.route('/x', (s) => {
+      opened++;
+      s.send('hi');
+    });
+    const server = createServer();
+    const detach = gate.attach(server);
+    expect(gate.attach(server)).toBe(detach);
+    expect(server.listenerCount('upgrade')).toBe(1);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const ws = await openClient(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/x`);
+      expect(await nextMessage(ws)).toBe('hi');
+      expect(opened).toBe(1);
+      ws.close();
+    } finally {
+      await gate.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    detach();
+    expect(server.listenerCount('upgrade')).toBe(0);
+  });
+
+  it("unmatched: 'ignore' leaves the socket to another listener, else answers 404 after handshakeTimeout", async () => {
+    const gate = createGate({ unmatched: 'ignore', handshakeTimeout: 100, heartbeat: false });
+    gate.route('/mine', (s) => s.send('mine'));
+    const server = createServer();
+    gate.attach(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // Nobody else listens: a 404, not a hanging socket.
+      const a = await rawRequest(`${url}/theirs`);
+      expect(a.status).toBe(404);
+      expect(a.closed).toBe(true);
+      // Another listener takes what we leave.
+      server.on('upgrade', (req, socket) => {
+        if (req.url === '/theirs') socket.end('HTTP/1.1 418 I am a teapot\r\nConnection: close\r\n\r\n');
+      });
+      const b = await rawRequest(`${url}/theirs`);
+      expect(b.status).toBe(418);
+    } finally {
+      await gate.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('rejection writer', () => {
+  it('writes a complete response with Connection: close and cannot be used to inject headers', async () => {
+    const socket = new PassThrough();
+    let text = '';
+    socket.on('data', (c) => {
+      text += c;
+    });
+    const ended = new Promise((r) => socket.on('end', r));
+    writeRejection(socket, 403, 'no\r\nSet-Cookie: evil=1', {
+      'X-Ok': 'yes',
+      'Content-Length': '999',
+      'Bad Header': 'x',
+    });
+    socket.resume();
+    await ended;
+    expect(text).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(text).toMatch(/\r\nConnection: close\r\n/);
+    expect(text).toMatch(/\r\nX-Ok: yes\r\n/);
+    expect(text).not.toMatch(/\r\nSet-Cookie/);
+    expect(text).not.toMatch(/999/);
+    expect(text).not.toMatch(/Bad Header/);
+    const body = text.split('\r\n\r\n')[1]!;
+    expect(text).toMatch(new RegExp(`Content-Length: ${Buffer.byteLength(body)}\\r\\n`));
+  });
+});
+
+describe('errors and options', () => {
+  it('maps status-carrying errors the way frameworks do', () => {
+    expect(errorAnswer(new HttpError(404, 'gone'))).toMatchObject({
+      status: 404,
+      message: 'gone',
+      expected: true,
+    });
+    expect(errorAnswer({ statusCode: 503, message: 'db down' })).toMatchObject({
+      status: 503,
+      message: 'Service Unavailable',
+    });
+    expect(errorAnswer({ status: 503, message: 'try later', expose: true })).toMatchObject({
+      message: 'try later',
+    });
+    expect(errorAnswer({ status: 200 })).toMatchObject({ status: 500, expected: false });
+    expect(errorAnswer('a string')).toMatchObject({ status: 500 });
+  });
+
+  it('validates options with TypeErrors naming the option', () => {
+    expect(() => createGate({ maxPayload: -1 })).toThrow(/maxPayload/);
+    expect(() => createGate({ origins: 'same' as never })).toThrow(/origins/);
+    expect(() => createGate({ backpressure: { policy: 'block' as never } })).toThrow(/backpressure.policy/);
+    expect(() => createGate({ limits: { connections: 0 } })).toThrow(/limits.connections/);
+    expect(() => createGate({ unmatched: 'maybe' as never })).toThrow(/unmatched/);
+    expect(() => createGate({ protocols: ['bad token'] })).toThrow(/protocols/);
+    expect(() => createGate({ typo: 1 } as never)).toThrow(/unknown option 'typo'/);
+    const gate = createGate();
+    expect(() => gate.route('/x', { heartbeat: false } as never, () => {})).toThrow(
+      /unknown option 'heartbeat'/,
+    );
+    expect(() => gate.route('x', () => {})).toThrow(/route path/);
+  });
+});
+
+describe('gate.handleWith (for adapters)', () => {
+  it('finds the upgrade by its request, and answers a synchronous framework throw with 500', async () => {
+    const errors: unknown[] = [];
+    const gate = createGate({ heartbeat: false, onError: (err) => errors.push(err) });
+    const server = createServer();
+    server.on('upgrade', (req, socket, head) =>
+      gate.handleWith(req, socket, head, (up) => {
+        expect(PreparedUpgrade.of(req)).toBe(up);
+        if (req.url === '/throws') throw new Error('framework bug');
+        void PreparedUpgrade.of(req)!
+          .accept((s) => s.send('through the framework'), { context: req })
+          .catch(() => {});
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const a = await rawRequest(`${url}/throws`);
+      expect(a.status).toBe(500);
+      expect(a.closed).toBe(true);
+      expect(errors).toHaveLength(1);
+      const ws = await openClient(`${url.replace('http', 'ws')}/ok`);
+      expect(await nextMessage(ws)).toBe('through the framework');
+      ws.close();
+    } finally {
+      await gate.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('handshakeTimeout per route', () => {
+  it('a route-level timeout given at accept (as adapters do) re-arms the timer: 503 after it, not the gate default', async () => {
+    const gate = createGate({ heartbeat: false, handshakeTimeout: 60_000 });
+    const server = createServer();
+    const options = { handshakeTimeout: 100, authenticate: () => new Promise<undefined>(() => {}) };
+    server.on('upgrade', (req, socket, head) =>
+      gate.handleWith(req, socket, head, (up) => {
+        void up.accept(() => {}, { context: req, options }).catch(() => {});
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const a = await rawRequest(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`);
+      expect(a.status).toBe(503);
+      expect(a.headers['retry-after']).toBeDefined();
+    } finally {
+      await gate.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import type { RouteOptions, Session } from '@wsgate/core';
+import type {
+  ParamsDictionary,
+  PathParams,
+  Request,
+  RequestHandler,
+  RouteParameters,
+} from 'express-serve-static-core';
+
+/**
+ * The user a session carries by default: Express's conventional `Express.User` (empty unless an auth
+ * library such as passport, or the app, declares its fields).
+ */
+export type ExpressUser = Express.User;
+
+/**
+ * A WebSocket handler for Express: called once per session, after the 101, with the Express request that
+ * went through the app's middleware (`req.user`, `req.session`, `req.params` as they left the chain). A
+ * throw or rejection closes the session with 1011 and goes to `onError`; it never reaches Express's error
+ * handler. Keep what you need from `req`: it is not retained after the handler has settled.
+ */
+export type ExpressWsHandler<TUser = ExpressUser, TRequest = Request> = (
+  session: Session<TUser>,
+  req: TRequest,
+) => unknown;
+
+/** The middleware before a WebSocket handler, then the handler itself. */
+type Chain<P, TUser> = [...middleware: RequestHandler<P>[], handler: ExpressWsHandler<TUser, Request<P>>];
+
+/**
+ * `app.ws()` / `router.ws()`: a GET route that only upgrade requests enter (plain GETs skip it with
+ * `next('route')`). Route-level wsgate options, when given, come right after the path, as in
+ * `gate.route(path, options, handler)` and Fastify's `app.ws(path, options, handler)`.
+ */
+export interface WsRouteMatcher<T> {
+  <Route extends string, TUser = ExpressUser>(path: Route, ...chain: Chain<RouteParameters<Route>, TUser>): T;
+  <Route extends string, TUser = ExpressUser>(
+    path: Route,
+    options: RouteOptions<TUser>,
+    ...chain: Chain<RouteParameters<Route>, TUser>
+  ): T;
+  <TUser = ExpressUser>(path: PathParams, ...chain: Chain<ParamsDictionary, TUser>): T;
+  <TUser = ExpressUser>(
+    path: PathParams,
+    options: RouteOptions<TUser>,
+    ...chain: Chain<ParamsDictionary, TUser>
+  ): T;
+}
+
+declare global {
+  namespace Express {
+    /** Declared (empty) so `ExpressUser` exists without passport; auth libraries add the fields. */
+    interface User {}
+    interface Request {
+      /** `true` on WebSocket upgrade requests (so auth middleware can answer 401 rather than redirect). */
+      ws?: boolean;
+    }
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface IRouter {
+    /** Declares a WebSocket route; see {@link WsRouteMatcher}. Added by `wsgate(app)`. */
+    ws: WsRouteMatcher<this>;
+  }
+}

@@ -1,0 +1,99 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createGate, PreparedUpgrade, redactUrl, type TrustProxy } from '@wsgate/core';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import { registryOf, track } from './routes.js';
+import type { InjectWSOptions, WsgateFastifyOptions, WsHandler } from './types.js';
+
+const plugin: FastifyPluginAsync<WsgateFastifyOptions> = async (fastify, options) => {
+  if (fastify.hasPlugin('@fastify/websocket') || fastify.hasDecorator('websocketServer')) {
+    throw new Error(
+      '@wsgate/fastify: @fastify/websocket is registered on this instance; both would answer every ' +
+        'upgrade. Use one of them (wsgate also accepts `{ websocket: true }` routes).',
+    );
+  }
+  const trustProxy = options.trustProxy ?? fastifyTrustProxy(fastify);
+  const gate = createGate<unknown>({
+    ...options,
+    logger: options.logger ?? fastify.log,
+    ...(trustProxy === undefined ? {} : { trustProxy }),
+  });
+  const registry = registryOf(fastify) ?? track(fastify);
+  if (registry.gate) {
+    throw new Error('@wsgate/fastify: the plugin is registered twice on the same instance');
+  }
+  registry.gate = gate;
+  // Routes declared before the plugin loaded: their `ws` options are validated now, at startup.
+  for (const routeOptions of registry.pending.splice(0)) gate.settings(routeOptions);
+
+  fastify.decorate('wsgate', gate);
+  fastify.decorateRequest('ws', {
+    getter(this: FastifyRequest) {
+      return PreparedUpgrade.of(this.raw) !== undefined;
+    },
+  });
+  fastify.decorate(
+    'ws',
+    function ws(this: FastifyInstance, path: string, a: RouteShorthandOptions | WsHandler, b?: WsHandler) {
+      const handler = typeof a === 'function' ? a : b;
+      const routeOptions = typeof a === 'function' ? {} : a;
+      if (typeof handler !== 'function')
+        throw new TypeError(`wsgate: fastify.ws('${path}', options?, handler) needs a handler function`);
+      return this.route({ ...routeOptions, method: 'GET', url: path, websocket: true, handler } as never);
+    },
+  );
+  fastify.decorate('injectWS', async (path: string, injectOptions: InjectWSOptions = {}) => {
+    await fastify.ready();
+    return gate.inject(path, { ...injectOptions, server: fastify.server });
+  });
+
+  const server = fastify.server;
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    gate.handleWith(req, socket, head, (up) => {
+      // Fastify's own 404 echoes the URL into its body and its log line; with no route to read the query,
+      // a `?token=` must not get that far.
+      if (
+        req.url?.includes('?') &&
+        !fastify.findRoute({ method: 'GET', url: req.url, constraints: constraintsOf(req) })
+      )
+        req.url = redactUrl(req.url);
+      // Fastify's router and lifecycle answer into the bound response: hooks, schema, 404, error handler.
+      fastify.routing(req, up.response);
+    });
+  };
+  server.on('upgrade', onUpgrade);
+  // Sessions close in preClose: onClose runs after server.close(), which waits for every open socket.
+  fastify.addHook('preClose', () => gate.close());
+  fastify.addHook('onClose', (_instance, next) => {
+    server.off('upgrade', onUpgrade);
+    next();
+  });
+};
+
+/** What find-my-way derives from a request for its built-in `host` and `version` constraints. */
+function constraintsOf(req: IncomingMessage): Record<string, string | undefined> {
+  const version = req.headers['accept-version'];
+  return { host: req.headers.host, version: Array.isArray(version) ? version[0] : version };
+}
+
+/** Fastify keeps its `trustProxy` option only internally; wsgate must read the same value. */
+function fastifyTrustProxy(fastify: FastifyInstance): TrustProxy | undefined {
+  for (let o: object | null = fastify; o; o = Object.getPrototypeOf(o)) {
+    const key = Object.getOwnPropertySymbols(o).find((s) => s.description === 'fastify.options');
+    if (key) return (o as Record<symbol, { trustProxy?: TrustProxy }>)[key]?.trustProxy;
+  }
+  return undefined;
+}
+
+/**
+ * The wsgate Fastify plugin. WebSocket upgrades go through Fastify's router and lifecycle (`onRequest`,
+ * `preParsing`, `preValidation`, `preHandler`, route `schema`) before the handshake, so a hook's reply, a
+ * validation 400 and Fastify's 404 reach the client as HTTP. Decorates `fastify.wsgate`, `fastify.ws()`,
+ * `fastify.injectWS()` and `request.ws`; sessions are closed in `preClose`.
+ *
+ * @example
+ * await app.register(wsgate, { origins: ['https://app.example.com'] });
+ * app.ws('/rooms/:room', { preHandler: auth }, (session, request) => session.send(request.params.room));
+ */
+export const wsgate = fp(plugin, { fastify: '5.x', name: '@wsgate/fastify' });

@@ -1,0 +1,149 @@
+import { subscribe } from 'node:diagnostics_channel';
+import {
+  type Gate,
+  PreparedUpgrade,
+  redactUrl,
+  UpgradeAbortedError,
+  type RouteOptions as WsRouteOptions,
+} from '@wsgate/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { WsHandler } from './types.js';
+
+/** Per Fastify instance: its gate once the plugin has loaded, and route options waiting to be validated. */
+export interface Registry {
+  gate: Gate<unknown> | undefined;
+  pending: WsRouteOptions<unknown>[];
+}
+
+const registries = new WeakMap<object, Registry>();
+const kSeen = Symbol('wsgate.route');
+
+type Handler = (this: FastifyInstance, a: unknown, b: unknown) => unknown;
+type Opts = RouteOptions & { [kSeen]?: true };
+
+/** The registry of an instance or of the nearest ancestor that has one (encapsulated children inherit). */
+export function registryOf(instance: object): Registry | undefined {
+  for (let o: object | null = instance; o; o = Object.getPrototypeOf(o)) {
+    const r = registries.get(o);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** Gives an instance a registry and the onRoute hook that shapes its WebSocket routes. */
+export function track(instance: FastifyInstance): Registry {
+  const registry: Registry = { gate: undefined, pending: [] };
+  registries.set(instance, registry);
+  instance.addHook('onRoute', (opts) => shapeRoute(opts as Opts, registry));
+  return registry;
+}
+
+// onRoute only sees routes declared after the hook exists, and `app.register(wsgate)` loads lazily, so a
+// route declared right after it would be missed. Fastify announces every new instance on this channel:
+// hooking there lets routes declared before the plugin loads work too. The hook only changes routes that
+// carry `websocket`, `wsHandler` or `ws`, and stays transparent when wsgate is never registered.
+subscribe('fastify.initialization', (message) => {
+  const instance = (message as { fastify?: FastifyInstance }).fastify;
+  if (instance && !registries.has(instance)) track(instance);
+});
+
+/** Turns a route's `websocket`/`wsHandler`/`ws` options into one handler that serves both HTTP and upgrades. */
+function shapeRoute(opts: Opts, registry: Registry): void {
+  if (opts[kSeen]) return;
+  opts[kSeen] = true;
+  const methods = [opts.method].flat();
+  const socketOnly = opts.websocket === true;
+  const wsHandler = (socketOnly ? opts.handler : opts.wsHandler) as Handler | undefined;
+  if (methods.every((m) => m === 'HEAD')) {
+    // Fastify's automatic HEAD copy of a WebSocket route (an upgrade is always a GET).
+    if (socketOnly) opts.handler = notFound;
+    return;
+  }
+  const page = opts.handler as unknown as Handler;
+  if (wsHandler === undefined) {
+    if (!methods.includes('GET')) return;
+    // A GET route without a WebSocket handler: an upgrade gets the app's own 404 after the hooks ran.
+    opts.handler = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      if (PreparedUpgrade.of(request.raw)) return reply.callNotFound();
+      return page.call(this, request, reply);
+    } as RouteOptions['handler'];
+    return;
+  }
+  if (typeof wsHandler !== 'function')
+    throw new TypeError(`wsgate: the WebSocket handler of ${opts.url} must be a function`);
+  if (methods.some((m) => m !== 'GET' && m !== 'HEAD'))
+    throw new TypeError(`wsgate: WebSocket route ${opts.url} must be GET, not ${methods.join(', ')}`);
+  const options = opts.ws;
+  if (options !== undefined) {
+    if (registry.gate) registry.gate.settings(options);
+    else registry.pending.push(options);
+  }
+  redactQueryInLogs(opts);
+  opts.handler = function (this: FastifyInstance, a: unknown, b: unknown) {
+    const request = a as FastifyRequest;
+    const up = request?.raw ? PreparedUpgrade.of(request.raw) : undefined;
+    if (!up) {
+      if (!socketOnly) return page.call(this, a, b);
+      // Called as Fastify's (request, reply): plain HTTP on a socket-only route. Otherwise another plugin
+      // (@fastify/websocket on another instance) owns this route and calls its socket handler.
+      return isReply(b) ? notFound(request, b) : wsHandler.call(this, a, b);
+    }
+    const reply = b as FastifyReply;
+    // Hooks set headers on the reply, which Fastify writes only when it sends; the 101 carries them instead.
+    for (const [name, value] of Object.entries(reply.getHeaders()))
+      if (value !== undefined) reply.raw.setHeader(name, value);
+    reply.hijack();
+    const handler = wsHandler.bind(this) as WsHandler;
+    up.accept(handler, {
+      context: request,
+      params: request.params as Record<string, string>,
+      route: request.routeOptions.url,
+      options,
+      user: (request as { user?: unknown }).user,
+    }).catch((err: unknown) => {
+      if (err instanceof UpgradeAbortedError) request.log.debug({ status: err.status }, err.message);
+      else request.log.error({ err }, 'wsgate: upgrade failed');
+    });
+  } as RouteOptions['handler'];
+}
+
+function notFound(_request: FastifyRequest, reply: FastifyReply): void {
+  reply.callNotFound();
+}
+
+function isReply(value: unknown): value is FastifyReply {
+  return typeof (value as FastifyReply | undefined)?.hijack === 'function';
+}
+
+type Serializer = (value: unknown) => unknown;
+
+/**
+ * Browsers can only authenticate a WebSocket with a cookie or a `?token=` in the URL, so on WebSocket
+ * routes the request serializer (Fastify's "incoming request" line and error lines) drops query values.
+ */
+function redactQueryInLogs(opts: Opts): void {
+  const serializers: Record<string, Serializer> = {};
+  // for-in: Fastify chains instance-level serializers through the prototype.
+  for (const key in opts.logSerializers) serializers[key] = opts.logSerializers[key] as Serializer;
+  const inner = serializers.req;
+  serializers.req = (value) => {
+    const out = inner ? inner(value) : defaultReqShape(value as FastifyRequest);
+    if (out && typeof out === 'object' && typeof (out as { url?: unknown }).url === 'string') {
+      return { ...out, url: redactUrl((out as { url: string }).url) };
+    }
+    return out;
+  };
+  opts.logSerializers = serializers;
+}
+
+/** The shape of Fastify's default `req` serializer. */
+function defaultReqShape(req: FastifyRequest): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: req.url,
+    version: req.headers?.['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}

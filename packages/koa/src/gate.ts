@@ -1,0 +1,115 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Gate, type GateOptions, type Handler, type RouteOptions } from '@wsgate/core';
+import type Koa from 'koa';
+import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
+import { type AnyMiddleware, compose } from './compose.js';
+import { trustFromApp } from './proxy.js';
+import type { KoaWsArgs, WsApp } from './types.js';
+import { runUpgrade, type UpgradeDeps } from './upgrade-context.js';
+import { WsRoutes } from './ws-routes.js';
+
+const kGate = Symbol.for('wsgate.koa.gate');
+
+/**
+ * The gate of a Koa app: the whole core {@link Gate} API, with upgrades sent through the app's middleware
+ * chain (so its auth decides before the handshake) and `app.ws` routes matched after it.
+ */
+export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultContext> extends Gate<TUser> {
+  /** The Koa app whose middleware chain every upgrade runs through, typed with `app.ws`. */
+  readonly app: WsApp<TState, TContext>;
+  readonly #routes = new WsRoutes<TUser>();
+  #chain: { length: number; fn: (ctx: ParameterizedContext, last: Next) => Promise<unknown> } | undefined;
+  readonly #deps: UpgradeDeps<TUser>;
+
+  /** Use {@link wsgate}, which also adds `app.ws` and hooks `app.listen`. */
+  constructor(app: Koa<TState, TContext>, options: GateOptions<TUser> = {}) {
+    super(options.trustProxy === undefined ? { ...options, trustProxy: trustFromApp(app) } : options);
+    this.app = app as WsApp<TState, TContext>;
+    this.#deps = {
+      settings: (o) => this.settings(o),
+      chain: () => this.#compiled(),
+      last: this.#routes.run,
+      report: (err) => this.logger.error({ err }, 'wsgate: error in the Koa upgrade chain'),
+    };
+  }
+
+  /**
+   * Defines a WebSocket route matched after the app's `app.use` chain; the same as `app.ws`, typed with
+   * the gate's user type. Optional route options come right after the path.
+   */
+  ws(path: string, ...args: KoaWsArgs<TUser, TState, TContext>): this;
+  ws(path: string, options: RouteOptions<TUser>, ...args: KoaWsArgs<TUser, TState, TContext>): this;
+  ws(path: string, ...args: unknown[]): this {
+    const first = args[0];
+    const options =
+      typeof first === 'object' && first !== null ? (args.shift() as RouteOptions<TUser>) : undefined;
+    if (options) this.settings(options); // fails at startup, not on the first upgrade
+    this.#routes.add(path, options, args);
+    return this;
+  }
+
+  /**
+   * Core-style route: `handler(session, req)` with the Node request. With Koa it is an `app.ws` route,
+   * so the app's middleware runs before it too.
+   */
+  override route(path: string, handler: Handler<TUser, IncomingMessage>): this;
+  override route(path: string, options: RouteOptions<TUser>, handler: Handler<TUser, IncomingMessage>): this;
+  override route(
+    path: string,
+    a: RouteOptions<TUser> | Handler<TUser, IncomingMessage>,
+    b?: Handler<TUser, IncomingMessage>,
+  ): this {
+    const handler = typeof a === 'function' ? a : b;
+    if (typeof handler !== 'function') throw new TypeError(`wsgate: route ${path} needs a handler function`);
+    const run: Handler<TUser, ParameterizedContext> = (session, ctx) => handler(session, ctx.req);
+    return typeof a === 'function' ? this.ws(path, run) : this.ws(path, a, run);
+  }
+
+  /** Runs one upgrade through the app's middleware chain; always takes the socket. */
+  override handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    this.handleWith(req, socket, head, (up) => runUpgrade(this.app as unknown as Koa, up, this.#deps));
+    return true;
+  }
+
+  /** The app's middleware, composed once per change (Koa only ever appends). */
+  #compiled(): (ctx: ParameterizedContext, last: Next) => Promise<unknown> {
+    const app = this.app as unknown as Koa;
+    const middleware = app.middleware as unknown as AnyMiddleware[];
+    if (this.#chain?.length !== middleware.length) {
+      // Koa's own `callback()` adds this listener; without it ctx.onerror's emit('error') would throw.
+      if (app.listenerCount('error') === 0) app.on('error', app.onerror.bind(app));
+      this.#chain = { length: middleware.length, fn: compose([...middleware]) };
+    }
+    return this.#chain.fn;
+  }
+}
+
+/**
+ * Adds WebSockets to a Koa 2 or 3 app. Every upgrade runs through the app's whole middleware chain before
+ * the handshake: `ctx.throw(401)`, a redirect, a status set by middleware or Koa's 404 reach the client as
+ * HTTP. Open the socket with `await ctx.ws()` in any middleware or router route, or with `app.ws(path,
+ * ...middleware, handler)`, matched after the chain. `app.listen()` is hooked; call `gate.attach(server)`
+ * for a server you create. `trustProxy` defaults to the app's `proxy` and `maxIpsCount` settings.
+ */
+export function wsgate<TUser = unknown, TState = DefaultState, TContext = DefaultContext>(
+  app: Koa<TState, TContext>,
+  options: GateOptions<TUser> = {},
+): KoaGate<TUser, TState, TContext> {
+  const target = app as unknown as WsApp & { [kGate]?: unknown };
+  if (target[kGate]) throw new TypeError('wsgate: this Koa app already has a gate');
+  const gate = new KoaGate<TUser, TState, TContext>(app, options);
+  target[kGate] = gate;
+  const define = gate.ws as (path: string, ...args: unknown[]) => unknown;
+  target.ws = function (this: WsApp, path: string, ...args: unknown[]) {
+    define.call(gate, path, ...args);
+    return this;
+  } as WsApp['ws'];
+  const listen = target.listen;
+  target.listen = function (this: Koa, ...args: unknown[]): Server {
+    const server = (listen as (...a: unknown[]) => Server).apply(this, args);
+    gate.attach(server);
+    return server;
+  } as Koa['listen'];
+  return gate;
+}

@@ -1,0 +1,121 @@
+import Router from '@koa/router';
+import { wsgate } from '@wsgate/koa';
+import type { Middleware } from 'koa';
+import { describe, expect, it } from 'vitest';
+import { rawRequest } from '../../../test/support/raw.ts';
+import { nextMessage, openClient } from '../../../test/support/ws.ts';
+import { listen, versions } from './helpers.ts';
+
+describe.each(versions)('%s: routing', (_name, Koa) => {
+  it('@koa/router params, prefix and matched route reach the session; a page and a socket share a path', async () => {
+    const app = new Koa();
+    const gate = wsgate(app);
+    const seen: Array<string | undefined> = [];
+    const router = new Router({ prefix: '/api' });
+    router.get('/rooms/:room/users/:id', async (ctx) => {
+      seen.push(typeof ctx.ws);
+      if (!ctx.ws) {
+        ctx.body = `page for ${ctx.params.room}`;
+        return;
+      }
+      const s = await ctx.ws();
+      s.sendJson({ params: s.params, route: s.route, url: s.url, query: s.query.get('x') });
+    });
+    app.use(router.routes());
+    const t = await listen(app, gate);
+    try {
+      const ws = await openClient(`${t.wsUrl}/api/rooms/caf%C3%A9/users/42?x=1`);
+      expect(JSON.parse(String(await nextMessage(ws)))).toEqual({
+        params: { room: 'café', id: '42' },
+        route: '/api/rooms/:room/users/:id',
+        url: '/api/rooms/caf%C3%A9/users/42?x=1',
+        query: '1',
+      });
+      ws.close();
+      const page = await fetch(`${t.url}/api/rooms/lobby/users/1`);
+      expect(await page.text()).toBe('page for lobby');
+      expect(seen).toEqual(['function', 'undefined']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('app.ws is matched after the app.use chain, then its own middleware, with params and state', async () => {
+    const app = new Koa();
+    const gate = wsgate(app);
+    const order: string[] = [];
+    app.use(async (ctx, next) => {
+      order.push('app middleware');
+      ctx.state.tag = 'from app.use';
+      if (ctx.path === '/page') {
+        ctx.body = 'a page answers first';
+        return;
+      }
+      await next();
+    });
+    gate.ws('/page', (s) => {
+      s.send('unreachable');
+    });
+    const requireAdmin: Middleware = async (ctx, next) => {
+      order.push('route middleware');
+      if (ctx.get('x-role') !== 'admin') ctx.throw(403);
+      await next();
+    };
+    gate.app.ws('/admin/:section', { maxPayload: 1024 }, requireAdmin, (s, ctx) => {
+      order.push('handler');
+      s.sendJson({ section: s.params.section, ctxParams: ctx.params, tag: ctx.state.tag });
+    });
+    // Registered after app.ws: still runs before it, as every app.use does.
+    app.use(async (_ctx, next) => {
+      order.push('later app middleware');
+      await next();
+    });
+    const t = await listen(app, gate);
+    try {
+      const denied = await rawRequest(`${t.url}/admin/users`);
+      expect(denied.status).toBe(403);
+      expect(order).toEqual(['app middleware', 'later app middleware', 'route middleware']);
+      order.length = 0;
+      const ws = await openClient(`${t.wsUrl}/admin/users`, { headers: { 'X-Role': 'admin' } });
+      expect(JSON.parse(String(await nextMessage(ws)))).toEqual({
+        section: 'users',
+        ctxParams: { section: 'users' },
+        tag: 'from app.use',
+      });
+      expect(order).toEqual(['app middleware', 'later app middleware', 'route middleware', 'handler']);
+      ws.close();
+      const page = await rawRequest(`${t.url}/page`);
+      expect(page.status).toBe(200);
+      expect(page.body).toBe('a page answers first');
+      expect(page.closed).toBe(true);
+      expect(() => gate.app.ws('/bad', { maxPayload: -1 }, () => {})).toThrow(/maxPayload/);
+      expect(() => (gate.app.ws as unknown as (p: string) => void)('/none')).toThrow(/handler/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('ctx.ws() works in a plain middleware; ctx.ws is undefined for plain HTTP', async () => {
+    const app = new Koa();
+    const gate = wsgate(app);
+    app.use(async (ctx) => {
+      if (ctx.ws) {
+        const s = await ctx.ws();
+        s.on('message', (m) => s.send(`echo ${m}`));
+        return;
+      }
+      ctx.body = `ws is ${typeof ctx.ws}`;
+    });
+    const t = await listen(app, gate);
+    try {
+      const res = await fetch(`${t.url}/anything`);
+      expect(await res.text()).toBe('ws is undefined');
+      const ws = await openClient(`${t.wsUrl}/anything`);
+      ws.send('hi');
+      expect(await nextMessage(ws)).toBe('echo hi');
+      ws.close();
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis';
+import { RedisBrokerError } from './errors.js';
+
+/** What core hands the broker for a topic's messages from other nodes. */
+export type OnMessage = (payload: Buffer | string, binary: boolean) => void;
+
+/** Channels per SUBSCRIBE command when a reconnect re-subscribes everything (keeps each command small). */
+const CHUNK = 500;
+
+/**
+ * The channels this node wants, and what the subscriber connection was asked for. While the connection
+ * is up, every join and leave is sent at once; while it is down nothing is sent, and on the next `ready`
+ * {@link Subscriptions.reconcile} makes Redis match the channels wanted *now*. ioredis's own
+ * `autoResubscribe` is not used: it replays the set from the moment of the disconnect, so it would
+ * re-subscribe topics whose last member left during the outage, and it cannot know about topics first
+ * joined while the connection was down (our offline queue is off).
+ */
+export class Subscriptions {
+  readonly #conn: Redis;
+  readonly #report: (err: unknown) => void;
+  readonly #wanted = new Map<string, OnMessage>();
+  /** Channels Redis may hold for us: added when SUBSCRIBE is sent, removed only when UNSUBSCRIBE is acknowledged. */
+  readonly #asked = new Set<string>();
+  /** Whether joins and leaves may be sent directly (the connection is up and has been reconciled). */
+  #live = false;
+  /** Whether the last reconcile has been acknowledged by Redis. */
+  #confirmed = false;
+  #generation = 0;
+
+  constructor(conn: Redis, report: (err: unknown) => void) {
+    this.#conn = conn;
+    this.#report = report;
+  }
+
+  /** Whether Redis has acknowledged the subscriptions of the current connection. */
+  get confirmed(): boolean {
+    return this.#confirmed;
+  }
+
+  /** Channels Redis may hold for this node (what `close()` unsubscribes on a caller-owned connection). */
+  get asked(): readonly string[] {
+    return [...this.#asked];
+  }
+
+  /** The handler for a channel this node wants, if any. */
+  handler(channel: string): OnMessage | undefined {
+    return this.#wanted.get(channel);
+  }
+
+  add(channel: string, onMessage: OnMessage): void {
+    const had = this.#wanted.has(channel);
+    this.#wanted.set(channel, onMessage);
+    if (!had && this.#live) this.#subscribe([channel]);
+  }
+
+  remove(channel: string): void {
+    if (this.#wanted.delete(channel) && this.#live) this.#unsubscribe([channel]);
+  }
+
+  /** The connection dropped: stop sending until the next reconcile. */
+  lost(): void {
+    this.#live = false;
+    this.#confirmed = false;
+    this.#generation++;
+  }
+
+  /**
+   * Makes the connection's subscriptions match the wanted channels. Resolves true once Redis has
+   * acknowledged them (false if the connection dropped meanwhile or Redis refused).
+   */
+  async reconcile(): Promise<boolean> {
+    const generation = ++this.#generation;
+    // Live before the commands are acknowledged: a join or leave from now on is sent after them on the
+    // same connection, and Redis applies commands of one connection in order.
+    this.#live = true;
+    const stale = [...this.#asked].filter((c) => !this.#wanted.has(c));
+    const jobs: Promise<unknown>[] = [];
+    for (let i = 0; i < stale.length; i += CHUNK) jobs.push(this.#unsubscribeAll(stale.slice(i, i + CHUNK)));
+    const wanted = [...this.#wanted.keys()];
+    for (let i = 0; i < wanted.length; i += CHUNK) {
+      const chunk = wanted.slice(i, i + CHUNK);
+      for (const c of chunk) this.#asked.add(c);
+      jobs.push(this.#conn.subscribe(...chunk));
+    }
+    try {
+      await Promise.all(jobs);
+    } catch (err) {
+      if (generation === this.#generation && this.#conn.status === 'ready') this.#report(subscribeError(err));
+      return false;
+    }
+    if (generation !== this.#generation) return false;
+    this.#confirmed = true;
+    return true;
+  }
+
+  #subscribe(channels: string[]): void {
+    for (const c of channels) this.#asked.add(c);
+    this.#conn.subscribe(...channels).then(undefined, (err: unknown) => {
+      // A dropped connection is reported as an outage, and the next reconcile subscribes again.
+      if (this.#conn.status === 'ready') this.#report(subscribeError(err));
+    });
+  }
+
+  #unsubscribe(channels: string[]): void {
+    this.#unsubscribeAll(channels).then(undefined, (err: unknown) => {
+      if (this.#conn.status === 'ready') this.#report(subscribeError(err));
+    });
+  }
+
+  async #unsubscribeAll(channels: string[]): Promise<void> {
+    await this.#conn.unsubscribe(...channels);
+    // Forget a channel only once Redis has confirmed, and only if nobody re-joined it meanwhile.
+    for (const c of channels) if (!this.#wanted.has(c)) this.#asked.delete(c);
+  }
+}
+
+function subscribeError(err: unknown): RedisBrokerError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new RedisBrokerError(
+    'ERR_WSGATE_REDIS_SUBSCRIBE',
+    `wsgate/redis: Redis refused a subscription: ${message}`,
+    {
+      cause: err,
+    },
+  );
+}

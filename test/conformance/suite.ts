@@ -1,0 +1,28 @@
+import { faultSuite } from './faults.ts';
+import { handshakeFuzzSuite } from './handshake-fuzz.ts';
+import { peerSuite } from './peers.ts';
+import { protocolSuite } from './protocol.ts';
+import { refusalSuite } from './refusals.ts';
+import { robustnessSuite } from './robustness.ts';
+import { securitySuite } from './security.ts';
+import { sessionSuite } from './sessions.ts';
+import { shutdownSuite } from './shutdown.ts';
+import type { ConformanceTarget } from './target.ts';
+import { topicSuite } from './topics.ts';
+
+/**
+ * The conformance suite, written once and run against core alone and every adapter. Each adapter's test
+ * file only provides a {@link ConformanceTarget}.
+ */
+export function runConformance(target: ConformanceTarget): void {
+  refusalSuite(target);
+  robustnessSuite(target);
+  sessionSuite(target);
+  topicSuite(target);
+  shutdownSuite(target);
+  faultSuite(target);
+  securitySuite(target);
+  protocolSuite(target);
+  peerSuite(target);
+  handshakeFuzzSuite(target);
+}

@@ -1,0 +1,32 @@
+import type { Gate, GateOptions, Handler, RouteOptions, Session } from '@wsgate/core';
+
+/** A WebSocket route as the conformance suite declares it, independent of any framework. */
+export interface ConformanceRoute {
+  path: string;
+  options?: RouteOptions<any>;
+  /** Receives the session; the second argument is the framework's request/context and is not used. */
+  handler: (session: Session<any>, context: unknown) => unknown;
+}
+
+/** A running server under test. */
+export interface StartedTarget {
+  /** `http://127.0.0.1:<port>`; WebSocket URLs are built from it. */
+  url: string;
+  /** `ws://127.0.0.1:<port>` */
+  wsUrl: string;
+  /** The gate behind the server (for stats, publish, sessions, close). */
+  gate: Gate<any>;
+  /** Closes the gate and the server; every test calls it. */
+  close(): Promise<void>;
+}
+
+/**
+ * What each adapter implements once to run the whole conformance suite: start a server on 127.0.0.1:0
+ * with these gate options and routes (mounted at their paths, with their per-route options).
+ */
+export interface ConformanceTarget {
+  name: string;
+  start(options: GateOptions<any>, routes: ConformanceRoute[]): Promise<StartedTarget>;
+}
+
+export type { Handler };

@@ -1,0 +1,17 @@
+import { readdirSync } from 'node:fs';
+import { vi } from 'vitest';
+import { handshakeFuzzSuite } from '../conformance/handshake-fuzz.ts';
+import type { ConformanceTarget } from '../conformance/target.ts';
+
+// Fuzz every target the conformance files run (core, each adapter and framework version as they land),
+// with no list to keep in sync: their `runConformance(target)` calls register only the fuzz suite here.
+vi.mock('../conformance/suite.ts', () => ({
+  runConformance: (target: ConformanceTarget) => handshakeFuzzSuite(target),
+}));
+
+const dir = new URL('../conformance/', import.meta.url);
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.test.ts'))
+  .sort()) {
+  await import(new URL(file, dir).href);
+}

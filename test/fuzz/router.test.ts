@@ -1,0 +1,3 @@
+import { routerProperties } from './router-properties.ts';
+
+routerProperties();

@@ -1,0 +1,3 @@
+import { topicProperties } from './topics-model.ts';
+
+topicProperties();

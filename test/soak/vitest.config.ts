@@ -1,0 +1,18 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+import base from '../../vitest.config.ts';
+
+// The soak runs alone (`pnpm test:soak`): the root config's resolution and pool, but only the soak files
+// (which the root config excludes) and long timeouts. Spread, not mergeConfig: that would concatenate the
+// include/exclude lists and keep the soak excluded.
+export default defineConfig({
+  ...base,
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  test: {
+    ...base.test,
+    include: ['test/soak/**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    testTimeout: 300_000,
+    hookTimeout: 60_000,
+  },
+});

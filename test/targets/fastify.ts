@@ -1,0 +1,25 @@
+import type { AddressInfo } from 'node:net';
+import { wsgate } from '@wsgate/fastify';
+import Fastify from 'fastify';
+import type { ConformanceTarget } from '../conformance/target.ts';
+
+/** `@wsgate/fastify` on a Fastify 5 app: every route is `app.ws(path, { ws: options }, handler)`. */
+export const fastifyTarget: ConformanceTarget = {
+  name: 'fastify',
+  async start(options, routes) {
+    const app = Fastify({ logger: false });
+    await app.register(wsgate, options);
+    for (const r of routes) app.ws(r.path, r.options ? { ws: r.options } : {}, r.handler);
+    app.get('/', async () => 'plain http');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      wsUrl: `ws://127.0.0.1:${port}`,
+      gate: app.wsgate,
+      async close() {
+        await app.close();
+      },
+    };
+  },
+};

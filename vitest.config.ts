@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages resolve to their TypeScript source through the `@wsgate/source` export condition,
+// so no build is needed before `pnpm test`.
+const reporters: string[] = ['default'];
+if (process.env.WSGATE_COUNTS_FILE) reporters.push('./test/support/count-reporter.ts');
+
+export default defineConfig({
+  resolve: { conditions: ['@wsgate/source'] },
+  ssr: { resolve: { conditions: ['@wsgate/source'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'test/soak/**', 'test/browser/**', 'test/fuzz/**'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    pool: 'forks',
+    reporters,
+    server: { deps: { inline: [/@wsgate\//] } },
+  },
+});
