@@ -168,7 +168,9 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
   publish(topic: string, payload: Buffer | string, options: { binary: boolean }): void {
     if (this.#status === 'closed') return;
     const { publisher } = this.#conns;
-    if (publisher.status !== 'ready') {
+    // 'down' drops even while the publisher's socket has not noticed the outage yet (the subscriber often
+    // notices first): a publish then would fail anyway, uncounted as a drop and unreported.
+    if (this.#status === 'down' || publisher.status !== 'ready') {
       this.#stats.dropped++;
       this.#reportThrottled(
         'ERR_WSGATE_REDIS_PUBLISH',
