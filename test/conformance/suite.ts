@@ -1,3 +1,4 @@
+import { coexistenceSuite } from './coexistence.ts';
 import { faultSuite } from './faults.ts';
 import { handshakeFuzzSuite } from './handshake-fuzz.ts';
 import { peerSuite } from './peers.ts';
@@ -24,5 +25,6 @@ export function runConformance(target: ConformanceTarget): void {
   securitySuite(target);
   protocolSuite(target);
   peerSuite(target);
+  coexistenceSuite(target);
   handshakeFuzzSuite(target);
 }

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { Gate, GateOptions, Handler, RouteOptions, Session } from '@wsgate/core';
 
 /** A WebSocket route as the conformance suite declares it, independent of any framework. */
@@ -14,6 +15,8 @@ export interface StartedTarget {
   url: string;
   /** `ws://127.0.0.1:<port>` */
   wsUrl: string;
+  /** The HTTP server the app listens on (to attach another upgrade listener beside the gate). */
+  server: Server;
   /** The gate behind the server (for stats, publish, sessions, close). */
   gate: Gate<any>;
   /** Closes the gate and the server; every test calls it. */

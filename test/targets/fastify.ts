@@ -16,6 +16,7 @@ export const fastifyTarget: ConformanceTarget = {
     return {
       url: `http://127.0.0.1:${port}`,
       wsUrl: `ws://127.0.0.1:${port}`,
+      server: app.server,
       gate: app.wsgate,
       async close() {
         await app.close();

@@ -174,8 +174,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     const existing = this.#attached.get(server);
     if (existing) return existing.detach;
     const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (this.handleUpgrade(req, socket, head)) return;
-      // `unmatched: 'ignore'` and nobody else listens: answer 404 rather than leave the socket hanging.
+      const mine = this.#shouldHandle(req, socket);
+      if (mine === undefined || (mine && this.handleUpgrade(req, socket, head))) return;
+      // Not ours (`shouldHandle`, or `unmatched: 'ignore'`) and nobody else listens: answer 404 rather
+      // than leave the socket hanging.
       if (server.listenerCount('upgrade') <= 1) this.#notFoundLater(socket);
     };
     const detach = () => {
@@ -403,6 +405,19 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       this.#report(err, 'broker');
     }
     for (const wss of this.#wss.values()) wss.close();
+  }
+
+  /** `options.shouldHandle` for an attached server's upgrade; undefined when it threw and 500 was sent. */
+  #shouldHandle(req: IncomingMessage, socket: Duplex): boolean | undefined {
+    const should = this.options.shouldHandle;
+    if (should === undefined) return true;
+    try {
+      return should(req) !== false;
+    } catch (err) {
+      this.#report(err, 'upgrade', undefined, req);
+      if (this.#begin(req, socket)) this.#refuse(req, socket, 500, 'Internal Server Error');
+      return undefined;
+    }
   }
 
   /** Steps 1 and 2: guard the socket, then answer anything that is not a valid upgrade. */

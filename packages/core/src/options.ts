@@ -101,6 +101,14 @@ export interface GateOptions<TUser = unknown> extends RouteOptions<TUser> {
   broker?: Broker;
   /** An upgrade no route matches: `'reject'` answers 404, `'ignore'` leaves it to other listeners. @default 'reject' */
   unmatched?: 'reject' | 'ignore';
+  /**
+   * Which upgrades on an attached server are wsgate's, as `ws`'s `shouldHandle`. One it returns false for
+   * is left untouched for another `'upgrade'` listener on the same server (socket.io, a Vite HMR socket,
+   * another `ws` server); with no other listener it gets 404 after `handshakeTimeout`. This is how an
+   * adapter, whose framework otherwise answers every upgrade, shares its server. A throw answers 500.
+   * @default undefined (every upgrade on the server is wsgate's)
+   */
+  shouldHandle?: (req: IncomingMessage) => boolean;
   /** Called for errors that are not the client's fault (a throwing handler, a broker outage). */
   onError?: (err: unknown, ctx: ErrorContext<TUser>) => void;
   /** Where warnings and errors go (pino-compatible). @default a console logger for warn/error */
@@ -145,6 +153,7 @@ const KNOWN_GATE = new Set([
   'closeTimeout',
   'broker',
   'unmatched',
+  'shouldHandle',
   'onError',
   'logger',
 ]);
@@ -216,6 +225,7 @@ export function validateGateOptions(options: GateOptions<unknown>): void {
   validateRouteOptions(options as Record<string, unknown>, KNOWN_GATE);
   checkAllowedHosts(options.allowedHosts);
   fn(options.onError, 'onError');
+  fn(options.shouldHandle, 'shouldHandle');
   if (options.unmatched !== undefined && options.unmatched !== 'reject' && options.unmatched !== 'ignore') {
     throw new TypeError("wsgate: unmatched must be 'reject' or 'ignore'");
   }

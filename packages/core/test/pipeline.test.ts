@@ -60,6 +60,67 @@ describe('gate.attach', () => {
   });
 });
 
+describe('shouldHandle', () => {
+  it('leaves what it declines to another listener (even a path a route matches), else 404 after handshakeTimeout', async () => {
+    const gate = createGate({
+      shouldHandle: (req) => !req.url?.startsWith('/theirs'),
+      handshakeTimeout: 100,
+      heartbeat: false,
+    });
+    gate.route('/*', (s) => s.send('mine'));
+    const server = createServer();
+    gate.attach(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ws = await openClient(`${url.replace('http', 'ws')}/mine`);
+      expect(await nextMessage(ws)).toBe('mine');
+      ws.close();
+      const alone = await rawRequest(`${url}/theirs`);
+      expect(alone.status).toBe(404);
+      expect(alone.closed).toBe(true);
+      server.on('upgrade', (req, socket) => {
+        if (req.url?.startsWith('/theirs'))
+          socket.end('HTTP/1.1 418 I am a teapot\r\nConnection: close\r\n\r\n');
+      });
+      const shared = await rawRequest(`${url}/theirs`);
+      expect(shared.status).toBe(418);
+      // Declined upgrades are not the gate's: not counted as its refusals.
+      expect(gate.stats().rejected).toEqual({});
+    } finally {
+      await gate.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('a throw answers 500 and reaches onError; anything else is a TypeError at startup', async () => {
+    const errors: unknown[] = [];
+    const gate = createGate({
+      shouldHandle: () => {
+        throw new Error('broken filter');
+      },
+      onError: (err, ctx) => errors.push([(err as Error).message, ctx.phase]),
+      heartbeat: false,
+    });
+    gate.route('/x', (s) => s.send('never'));
+    const server = createServer();
+    gate.attach(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const answer = await rawRequest(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x`);
+      expect(answer.status).toBe(500);
+      expect(errors).toEqual([['broken filter', 'upgrade']]);
+      expect(gate.sessions.size).toBe(0);
+    } finally {
+      await gate.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    expect(() => createGate({ shouldHandle: '/ws' as never })).toThrow(/shouldHandle/);
+  });
+});
+
 describe('rejection writer', () => {
   it('writes a complete response with Connection: close and cannot be used to inject headers', async () => {
     const socket = new PassThrough();

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createGate, PreparedUpgrade, redactUrl, type TrustProxy } from '@wsgate/core';
+import { Gate, type GateOptions, PreparedUpgrade, redactUrl, type TrustProxy } from '@wsgate/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { registryOf, track } from './routes.js';
@@ -14,7 +14,7 @@ const plugin: FastifyPluginAsync<WsgateFastifyOptions> = async (fastify, options
     );
   }
   const trustProxy = options.trustProxy ?? fastifyTrustProxy(fastify);
-  const gate = createGate<unknown>({
+  const gate = new FastifyGate(fastify, {
     ...options,
     logger: options.logger ?? fastify.log,
     ...(trustProxy === undefined ? {} : { trustProxy }),
@@ -48,9 +48,28 @@ const plugin: FastifyPluginAsync<WsgateFastifyOptions> = async (fastify, options
     return gate.inject(path, { ...injectOptions, server: fastify.server });
   });
 
-  const server = fastify.server;
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    gate.handleWith(req, socket, head, (up) => {
+  const detach = gate.attach(fastify.server);
+  // Sessions close in preClose: onClose runs after server.close(), which waits for every open socket.
+  fastify.addHook('preClose', () => gate.close());
+  fastify.addHook('onClose', (_instance, next) => {
+    detach();
+    next();
+  });
+};
+
+/** A gate whose upgrades run through one Fastify instance's router and lifecycle. */
+class FastifyGate extends Gate<unknown> {
+  readonly #fastify: FastifyInstance;
+
+  constructor(fastify: FastifyInstance, options: GateOptions<unknown>) {
+    super(options);
+    this.#fastify = fastify;
+  }
+
+  /** Runs one upgrade through Fastify. Always true: what no route upgrades gets Fastify's 404. */
+  override handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const fastify = this.#fastify;
+    this.handleWith(req, socket, head, (up) => {
       // Fastify's own 404 echoes the URL into its body and its log line; with no route to read the query,
       // a `?token=` must not get that far.
       if (
@@ -61,15 +80,9 @@ const plugin: FastifyPluginAsync<WsgateFastifyOptions> = async (fastify, options
       // Fastify's router and lifecycle answer into the bound response: hooks, schema, 404, error handler.
       fastify.routing(req, up.response);
     });
-  };
-  server.on('upgrade', onUpgrade);
-  // Sessions close in preClose: onClose runs after server.close(), which waits for every open socket.
-  fastify.addHook('preClose', () => gate.close());
-  fastify.addHook('onClose', (_instance, next) => {
-    server.off('upgrade', onUpgrade);
-    next();
-  });
-};
+    return true;
+  }
+}
 
 /** What find-my-way derives from a request for its built-in `host` and `version` constraints. */
 function constraintsOf(req: IncomingMessage): Record<string, string | undefined> {
