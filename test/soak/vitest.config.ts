@@ -13,6 +13,8 @@ export default defineConfig({
     include: ['test/soak/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 300_000,
+    // Minutes long, and a failure here is load-related by design: never hidden behind a retry.
+    retry: 0,
     hookTimeout: 60_000,
   },
 });

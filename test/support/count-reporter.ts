@@ -14,7 +14,8 @@ function firstLine(error: unknown): string {
 }
 
 /**
- * Appends this run's test counts, and the name and first error line of every failure, as one JSON line to
+ * Appends this run's test counts, the name and first error line of every failure, and the tests that passed
+ * only on their retry, as one JSON line to
  * `$WSGATE_COUNTS_FILE`, so `.ci/run` can print the failures and one summed `N passed, N failed` line across
  * Node versions and suites (a CI log is often read from its tail only).
  */
@@ -23,15 +24,16 @@ export default class CountReporter implements Reporter {
     let passed = 0;
     let skipped = 0;
     const failures: Failure[] = [];
+    const flaky: string[] = [];
     for (const mod of testModules) {
       for (const test of mod.children.allTests()) {
         const result = test.result();
-        if (result.state === 'passed') passed++;
-        else if (result.state === 'failed') {
-          failures.push({
-            name: `${mod.moduleId.replace(`${process.cwd()}/`, '')} > ${test.fullName}`,
-            error: firstLine(result.errors?.[0]),
-          });
+        const name = `${mod.moduleId.replace(`${process.cwd()}/`, '')} > ${test.fullName}`;
+        if (result.state === 'passed') {
+          passed++;
+          if (test.diagnostic()?.flaky) flaky.push(name);
+        } else if (result.state === 'failed') {
+          failures.push({ name, error: firstLine(result.errors?.[0]) });
         } else skipped++;
       }
       // A module that failed to load has no tests but is a failure all the same.
@@ -42,7 +44,7 @@ export default class CountReporter implements Reporter {
     for (const error of unhandledErrors) failures.push({ name: 'unhandled error', error: firstLine(error) });
     const file = process.env.WSGATE_COUNTS_FILE;
     if (file) {
-      const line = { passed, failed: failures.length, skipped, node: process.version, failures };
+      const line = { passed, failed: failures.length, skipped, node: process.version, failures, flaky };
       appendFileSync(file, `${JSON.stringify(line)}\n`);
     }
   }
