@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { broadcastPendingFor, settleBroadcasts } from './broadcast.js';
 import { CloseCode, checkClose } from './close-codes.js';
+import { MessageIterator, prepend, QUEUE_BYTES, QUEUE_MESSAGES, sizeOf } from './message-queue.js';
 import type { Settings } from './options.js';
 import type { Params } from './router.js';
 import type { SessionHost } from './session-host.js';
@@ -26,10 +27,6 @@ export interface SessionEvents {
   /** A protocol or socket error. Emitted only when someone listens; logged otherwise. */
   error: [err: Error];
 }
-
-/** How many queued messages (or bytes) make wsgate pause the socket until the handler catches up. */
-const QUEUE_MESSAGES = 256;
-const QUEUE_BYTES = 1 << 20;
 
 const kSession = Symbol('wsgate.session');
 type RawWithSession = WebSocket & { [kSession]: Session<unknown> };
@@ -84,8 +81,11 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
   #topics: string | Set<string> | undefined;
   #abort: AbortController | undefined;
   #ready = false;
+  /** Messages waiting for the handler to be ready, or (when #held) for the next consumer after a loop broke. */
   #queue: Message[] | undefined;
   #queuedBytes = 0;
+  #held = false;
+  #flushScheduled = false;
   #pendingClose: [number, string] | undefined;
   #drainArmed = false;
   #failedEvents: Set<keyof SessionEvents> | undefined;
@@ -245,7 +245,15 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
     this.raw.terminate();
   }
 
-  /** Iterates over messages until the session closes. Breaking out of the loop leaves the session open. */
+  /**
+   * Iterates over messages until the session closes. Breaking out of the loop (or calling the iterator's
+   * `return()`) leaves the session open and loses nothing: messages the loop had buffered but not yet
+   * yielded stay with the session, in order, and go to the next `message` listener or iterator, ahead of
+   * newer ones. Until one attaches, arrivals queue behind them (the socket is paused when the queue is
+   * long, as before the handler is ready). If none ever does, they are held until the session is released;
+   * `close` is still emitted on time, and an iterator started after the close yields them, then ends.
+   * When another `message` listener is still attached, it has already received them and nothing is held.
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
     return new MessageIterator(this as Session<unknown>);
   }
@@ -286,13 +294,58 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
     return false;
   }
 
-  /** @internal The handler is ready: deliver what was queued, in order. */
+  /** @internal The handler is ready, or a consumer attached while messages are held: deliver them, in order. */
   _markReady(): void {
-    if (this.#ready) return;
+    if (this.#ready && !this.#held) return;
     this.#ready = true;
     (this as unknown as EventEmitter).off('newListener', onNewListener);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
     // Deliver after the current synchronous code, so a listener attached next to the first one sees it all.
     queueMicrotask(() => this.#flush());
+  }
+
+  /**
+   * @internal An iterator stopped early with `unconsumed` messages. With no other consumer left, they go
+   * back to the front of the queue and the session holds messages for the next consumer; another listener
+   * still attached has had them already and keeps receiving live.
+   */
+  _unconsumed(unconsumed: Message[]): void {
+    if (!this.#ready || this.listenerCount('message') > 0) {
+      // Not ready: whatever the handler has not seen is still in the queue, which delivers on readiness.
+      this._resume();
+      return;
+    }
+    if (this.#queue === undefined) this.#queue = unconsumed;
+    else prepend(this.#queue, unconsumed);
+    this.#hold();
+  }
+
+  /** Holds the queue for the next consumer, bounded as before readiness: the socket paused when it is long. */
+  #hold(): void {
+    this.#queue ??= [];
+    const queue = this.#queue;
+    this.#held = true;
+    let bytes = 0;
+    for (const m of queue) bytes += sizeOf(m);
+    this.#queuedBytes = bytes;
+    const emitter = this as unknown as EventEmitter;
+    emitter.off('newListener', onNewListener);
+    emitter.on('newListener', onNewListener);
+    if (queue.length >= QUEUE_MESSAGES || bytes >= QUEUE_BYTES) {
+      if (!this._pausedByGate) this._pause();
+    } else {
+      this._resume();
+    }
+  }
+
+  #awaitingConsumer(): boolean {
+    return this.#held && this.listenerCount('message') === 0;
+  }
+
+  /** @internal Whether `close` has been emitted (an iterator started later would wait for it forever). */
+  get _closeEmitted(): boolean {
+    return this._closed && this.#pendingClose === undefined;
   }
 
   /** @internal */
@@ -353,7 +406,8 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
     if (typeof t === 'string') this._host.topics.leave(t, this as Session<unknown>);
     else if (t) for (const topic of t) this._host.topics.leave(topic, this as Session<unknown>);
     this._host.sessionClosed(this as Session<unknown>, code, reason);
-    if (this.#ready && this.#queue === undefined) this.emit('close', code, reason);
+    // Held messages wait for a consumer that may never come; 'close' does not wait with them.
+    if (this.#ready && !this.#flushScheduled) this.emit('close', code, reason);
     else this.#pendingClose = [code, reason];
   }
 
@@ -383,14 +437,22 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
   }
 
   #flush(): void {
+    this.#flushScheduled = false;
     const queue = this.#queue;
     if (queue) {
-      // Messages arriving while we deliver go to the end of the same queue, so order holds.
-      for (let i = 0; i < queue.length; i++) this.emit('message', queue[i]!);
+      // Messages arriving while we deliver go to the end of the same queue, so order holds. Shifting (not
+      // indexing) lets an iterator that stops during delivery put its messages back at the front.
+      while (queue.length > 0 && !this.#awaitingConsumer()) this.emit('message', queue.shift()!);
+    }
+    if (this.#awaitingConsumer()) {
+      // The consumer that asked for held messages has gone again: never emit them to nobody.
+      this.#hold();
+    } else {
       this.#queue = undefined;
       this.#queuedBytes = 0;
+      this.#held = false;
+      this._resume();
     }
-    this._resume();
     if (this.#pendingClose) {
       const [code, reason] = this.#pendingClose;
       this.#pendingClose = undefined;
@@ -421,63 +483,4 @@ function onRawError(this: RawWithSession, err: Error): void {
 }
 function onRawPong(this: RawWithSession): void {
   this[kSession]._awaitingPong = false;
-}
-
-/** `for await (const message of session)`: buffers what the loop has not consumed yet, pausing the socket. */
-class MessageIterator implements AsyncIterableIterator<Message> {
-  readonly #session: Session<unknown>;
-  readonly #buffer: Message[] = [];
-  #waiting: ((r: IteratorResult<Message>) => void) | undefined;
-  #done = false;
-  readonly #onMessage = (m: Message): void => {
-    if (this.#waiting) {
-      const resolve = this.#waiting;
-      this.#waiting = undefined;
-      resolve({ value: m, done: false });
-      return;
-    }
-    this.#buffer.push(m);
-    if (this.#buffer.length >= QUEUE_MESSAGES && !this.#session._pausedByGate) this.#session._pause();
-  };
-  readonly #onClose = (): void => {
-    this.#done = true;
-    this.#detach();
-    this.#waiting?.({ value: undefined, done: true });
-    this.#waiting = undefined;
-  };
-
-  constructor(session: Session<unknown>) {
-    this.#session = session;
-    session.on('message', this.#onMessage);
-    session.once('close', this.#onClose);
-  }
-
-  next(): Promise<IteratorResult<Message>> {
-    const value = this.#buffer.shift();
-    if (value !== undefined) {
-      if (this.#buffer.length < QUEUE_MESSAGES / 2) this.#session._resume();
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    this.#session._resume();
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<Message>> {
-    this.#done = true;
-    this.#detach();
-    this.#session._resume();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
-    return this;
-  }
-
-  #detach(): void {
-    this.#session.off('message', this.#onMessage);
-    this.#session.off('close', this.#onClose);
-  }
 }
