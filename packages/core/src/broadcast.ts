@@ -20,7 +20,8 @@ const Sender: SenderStatic | undefined = wsExports.Sender ?? wsExports.default?.
  * over event-loop turns (at most SLICE deliveries per turn, flushes in batches) so other work is not
  * starved. Order per connection is always kept: deliveries run in publish order, every write (ours or
  * ws's own) lands in the socket's buffer in call order, corking only delays the flush, and anything that
- * writes to a session directly first completes the pending deliveries ({@link settleBroadcasts}).
+ * writes to a session directly first completes the pending deliveries ({@link settleBroadcasts}). As bytes
+ * are written after publish() returns, a publisher's Buffer is copied once per publish (see `own`).
  */
 
 /** ws internals the fast path reads; guarded by a test so a ws upgrade that changes them fails loudly. */
@@ -121,9 +122,24 @@ export interface Recipient {
   _afterWrite(): boolean;
 }
 
+/** What a publish hands to {@link broadcast}. */
+export interface Outgoing {
+  readonly payload: Buffer;
+  readonly binary: boolean;
+  /**
+   * The payload is the publisher's own Buffer, which it may reuse or change once publish() returns: the
+   * message takes a copy of the bytes (one per publish, see `own`).
+   */
+  readonly borrowed: boolean;
+  /** The one recipient not to deliver to (the publishing session). */
+  readonly except: Recipient | undefined;
+  /** Receives the number of sessions written to, once delivery is complete. */
+  readonly delivered: (count: number) => void;
+}
+
 /** One published message. */
 interface Message {
-  readonly payload: Buffer;
+  payload: Buffer;
   readonly binary: boolean;
   readonly except: Recipient | undefined;
   readonly delivered: (count: number) => void;
@@ -146,20 +162,15 @@ const jobs: Job[] = [];
 let turnScheduled = false;
 
 /**
- * Delivers `payload` to each recipient (except one), in order after every earlier broadcast. Up to
+ * Delivers `out.payload` to each recipient (except one), in order after every earlier broadcast. Up to
  * {@link SLICE} writes happen now; the rest continue on later event-loop turns. Pass the same
  * `recipients` array for the same topic (until its membership changes) so messages published while a
- * delivery is under way are merged into one job. `delivered` receives the number of sessions written to.
+ * delivery is under way are merged into one job.
  */
-export function broadcast(
-  topic: string,
-  recipients: readonly Recipient[],
-  payload: Buffer,
-  binary: boolean,
-  except: Recipient | undefined,
-  delivered: (count: number) => void,
-): void {
+export function broadcast(topic: string, recipients: readonly Recipient[], out: Outgoing): void {
+  const { payload, binary, except, delivered } = out;
   const message: Message = { payload, binary, except, delivered, frames: undefined, count: 0 };
+  if (out.borrowed) own(message);
   const last = jobs.at(-1);
   // Only a job that has not started may take more messages: every recipient must see all of them.
   if (last !== undefined && last.index === 0 && last.recipients === recipients && jobs.length > 1) {
@@ -168,6 +179,28 @@ export function broadcast(
   }
   jobs.push({ topic, recipients, messages: [message], index: 0 });
   if (jobs.length === 1) runJobs(SLICE);
+}
+
+/**
+ * Makes a message independent of the publisher's Buffer. Its bytes are read after publish() returns:
+ * corked sockets are flushed on the next tick, a fan-out beyond {@link SLICE} (and any publish queued
+ * behind one) is written on later turns, and ws queues a send behind a compression in progress. One copy
+ * per publish, whatever the fan-out: a small payload is framed now (its single-buffer frame is the copy
+ * every fast-path write shares anyway, and the payload becomes a view into it); a large one is copied once
+ * and framed later with a separate header, as before.
+ */
+function own(m: Message): void {
+  const { payload } = m;
+  if (payload.length <= JOIN_BELOW) {
+    const frames = frameMessage(payload, m.binary);
+    const frame = frames[0]!;
+    if (frames.length === 1 && frame !== payload) {
+      m.frames = frames;
+      m.payload = frame.subarray(frame.length - payload.length);
+      return;
+    }
+  }
+  m.payload = Buffer.from(payload);
 }
 
 /**

@@ -12,14 +12,21 @@
 export interface Broker {
   /** Called once by the gate that uses this broker, before any other call. */
   init?(ctx: BrokerContext): void;
-  /** Start receiving a topic's messages from other nodes. */
+  /**
+   * Start receiving a topic's messages from other nodes. A Buffer passed to `onMessage` becomes the gate's:
+   * it may still be written to sockets on later turns, so the broker must not reuse or change it.
+   */
   subscribe(
     topic: string,
     onMessage: (payload: Buffer | string, binary: boolean) => void,
   ): void | Promise<void>;
   /** Stop receiving a topic. */
   unsubscribe(topic: string): void | Promise<void>;
-  /** Send a message to the topic's members on the other nodes. */
+  /**
+   * Send a message to the topic's members on the other nodes. A Buffer `payload` is the publisher's own,
+   * valid only during this call (the application may reuse it once `publish()` returns): encode it now,
+   * or copy it to keep it.
+   */
   publish(topic: string, payload: Buffer | string, options: { binary: boolean }): void | Promise<void>;
   /** Release connections and timers. */
   close(): void | Promise<void>;
@@ -64,8 +71,14 @@ export function memoryBroker(options: { bus?: MemoryBus } = {}): Broker {
       node.topics.delete(topic);
     },
     publish(topic, payload, { binary }) {
+      // The other gates keep what they receive (broker contract): one copy of the publisher's Buffer,
+      // shared by all of them, and none when no other node has the topic.
+      let shared = payload;
       for (const other of bus.nodes) {
-        if (other !== node) other.topics.get(topic)?.(payload, binary);
+        const onMessage = other === node ? undefined : other.topics.get(topic);
+        if (!onMessage) continue;
+        if (shared === payload && typeof payload !== 'string') shared = Buffer.from(payload);
+        onMessage(shared, binary);
       }
     },
     close() {

@@ -216,7 +216,11 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
     this._host.topics.leave(topic, this as Session<unknown>);
   }
 
-  /** Publishes to a topic's members on every node, except this session. */
+  /**
+   * Publishes to a topic's members on every node, except this session. What they receive is `data` as it
+   * is now: a Buffer may be reused or changed as soon as this returns (wsgate copies it once, whatever the
+   * number of members, since delivery may continue on later turns).
+   */
   publish(topic: string, data: SendData): void {
     this._host.topics.publish(topic, data, this as Session<unknown>);
   }

@@ -58,12 +58,24 @@ export class Topics {
       throw new TypeError('wsgate: topic must be a non-empty string');
     const binary = typeof data !== 'string';
     const payload = typeof data === 'string' ? data : toBuffer(data);
-    this.deliver(topic, payload, binary, except);
+    // The caller's Buffer: local delivery copies what it writes later; the broker uses it during the call.
+    this.#deliver(topic, payload, binary, except, binary);
     this.#call(() => this.#broker.publish(topic, payload, { binary }));
   }
 
-  /** Local delivery: frames once, writes the same bytes to each member, spread over turns (broadcast.ts). */
-  deliver(topic: string, payload: Buffer | string, binary: boolean, except?: Session<unknown>): void {
+  /** Local delivery of a message from the broker (its payload is the gate's to keep, see {@link Broker}). */
+  deliver(topic: string, payload: Buffer | string, binary: boolean): void {
+    this.#deliver(topic, payload, binary, undefined, false);
+  }
+
+  /** Frames once, writes the same bytes to each member, spread over turns (broadcast.ts). */
+  #deliver(
+    topic: string,
+    payload: Buffer | string,
+    binary: boolean,
+    except: Session<unknown> | undefined,
+    borrowed: boolean,
+  ): void {
     const set = this.#members.get(topic);
     if (!set || set.size === 0 || (set.size === 1 && set.has(except as Session<unknown>))) return;
     const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
@@ -73,7 +85,14 @@ export class Topics {
       list = [...set];
       this.#lists.set(topic, list);
     }
-    broadcast(topic, list, buf, binary, except, (count) => this.#stats.sent(buf.length, count));
+    const size = buf.length;
+    broadcast(topic, list, {
+      payload: buf,
+      binary,
+      borrowed,
+      except,
+      delivered: (count) => this.#stats.sent(size, count),
+    });
   }
 
   #call(fn: () => void | Promise<void>): void {
