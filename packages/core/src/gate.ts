@@ -304,7 +304,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     }
   }
 
-  /** Publishes to a topic's members on every node. `except` skips one local session. */
+  /**
+   * Publishes to a topic's members on every node. `except` skips one local session. What they receive is
+   * `data` as it is now: a Buffer may be reused as soon as this returns (wsgate copies it once, whatever
+   * the fan-out).
+   */
   publish(topic: string, data: SendData, options?: { except?: Session<TUser> | undefined }): void {
     this.#topics.publish(topic, data, options?.except as Session<unknown> | undefined);
   }
