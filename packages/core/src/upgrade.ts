@@ -66,8 +66,13 @@ export interface UpgradeHost<TUser> {
 
 type State = 'pending' | 'accepting' | 'open' | 'done';
 
-/** Every live upgrade by its request, so a framework's route handler can find the one it is serving. */
-const byRequest = new WeakMap<IncomingMessage, PreparedUpgrade<unknown>>();
+/**
+ * The upgrade a request belongs to, so a framework's route handler can find the one it is serving. A
+ * property rather than a WeakMap entry: a WeakMap insert per upgrade costs more than the handshake's own
+ * checks, and every GC has to walk its entries.
+ */
+const kUpgrade = Symbol('wsgate.upgrade');
+type MarkedRequest = IncomingMessage & { [kUpgrade]?: PreparedUpgrade<unknown> };
 
 /**
  * One upgrade between `gate.prepare()` and the 101: what adapters drive. Either `reject` it, let the
@@ -99,7 +104,11 @@ export class PreparedUpgrade<TUser = unknown> {
   #armedFor: number;
   #abort: AbortController | undefined;
   #onLeft: (() => void) | undefined;
-  #leftWaiters: Array<(err: UpgradeAbortedError) => void> = [];
+  #leftWaiters: Array<(err: UpgradeAbortedError) => void> | undefined;
+  /** The socket ws has just upgraded (its callback runs inside `handleUpgrade`). */
+  #raw: WebSocket | undefined;
+  /** Set while waiting for a ws callback that did not come synchronously. */
+  #late: ((raw: WebSocket) => void) | undefined;
 
   /** @internal created by the gate */
   constructor(
@@ -112,16 +121,17 @@ export class PreparedUpgrade<TUser = unknown> {
     timeout: number,
   ) {
     this.req = req;
-    byRequest.set(req, this as PreparedUpgrade<unknown>);
+    (req as MarkedRequest)[kUpgrade] = this as PreparedUpgrade<unknown>;
     this.#url = req.url ?? '/';
     this.#socket = socket;
     this.#head = head;
     this.client = client;
     this.ipKey = ipKey;
     this.#host = host;
+    // on(), not once(): once() wraps each listener in two more objects, and #finish removes both anyway.
     this.#onLeft = () => this.#left();
-    socket.once('close', this.#onLeft);
-    socket.once('end', this.#onLeft);
+    socket.on('close', this.#onLeft);
+    socket.on('end', this.#onLeft);
     this.#arm(timeout);
     this.#armedFor = timeout;
   }
@@ -132,7 +142,7 @@ export class PreparedUpgrade<TUser = unknown> {
    * routers and sub-apps), whichever gate prepared it.
    */
   static of<TUser = unknown>(req: IncomingMessage): PreparedUpgrade<TUser> | undefined {
-    return byRequest.get(req) as PreparedUpgrade<TUser> | undefined;
+    return (req as MarkedRequest)[kUpgrade] as PreparedUpgrade<TUser> | undefined;
   }
 
   /** Whether the upgrade is still waiting for `accept` or `reject`. */
@@ -175,29 +185,41 @@ export class PreparedUpgrade<TUser = unknown> {
    * rejects with {@link UpgradeAbortedError} (never hangs) when the upgrade was refused, timed out, or the
    * client left, in which case the client has already been answered.
    */
-  async accept<TContext>(
+  accept<TContext>(
     handler: Handler<TUser, TContext>,
     options: AcceptOptions<TUser, TContext>,
   ): Promise<Session<TUser>> {
-    if (typeof handler !== 'function') throw new TypeError('wsgate: accept() needs a handler function');
+    if (typeof handler !== 'function')
+      return Promise.reject(new TypeError('wsgate: accept() needs a handler function'));
     if (this.#state !== 'pending')
-      throw new UpgradeAbortedError(0, `upgrade is no longer pending (${this.#state})`);
+      return Promise.reject(new UpgradeAbortedError(0, `upgrade is no longer pending (${this.#state})`));
     this.#state = 'accepting';
+    // Synchronous from here to the session unless `authenticate` answers with a promise: no await between
+    // ws's 101 and the session's listeners, so frames that came with the request (`head`, which ws hands
+    // over on a nextTick) cannot arrive before the session listens, and nothing needs pausing.
     try {
-      return await this.#accept(handler, options);
+      const result = this.#accept(handler, options);
+      if (result instanceof Session) return Promise.resolve(result);
+      return result.then(undefined, (err: unknown) => {
+        throw this.#failed(err);
+      });
     } catch (err) {
-      if (err instanceof UpgradeAbortedError) throw err;
-      // A throwing user callback (origins or protocols function) is answered, never left hanging.
-      this.#host.report(err, 'upgrade', undefined, this.req);
-      this.reject(500, 'Internal Server Error');
-      throw new UpgradeAbortedError(500, 'internal error during the upgrade');
+      return Promise.reject(this.#failed(err));
     }
   }
 
-  async #accept<TContext>(
+  /** What `accept` rejects with; a throwing user callback (origins or protocols function) is answered 500. */
+  #failed(err: unknown): unknown {
+    if (err instanceof UpgradeAbortedError) return err;
+    this.#host.report(err, 'upgrade', undefined, this.req);
+    this.reject(500, 'Internal Server Error');
+    return new UpgradeAbortedError(500, 'internal error during the upgrade');
+  }
+
+  #accept<TContext>(
     handler: Handler<TUser, TContext>,
     options: AcceptOptions<TUser, TContext>,
-  ): Promise<Session<TUser>> {
+  ): Session<TUser> | Promise<Session<TUser>> {
     const settings = this.#host.settings(options.options);
     const req = this.req;
     // Re-armed only for a route with its own timeout: a timer per handshake is enough.
@@ -217,53 +239,122 @@ export class PreparedUpgrade<TUser = unknown> {
     }
 
     // Step 6: authenticate.
-    let user = options.user;
-    if (settings.authenticate) {
-      let result: Awaited<ReturnType<NonNullable<Settings<TUser>['authenticate']>>>;
-      try {
-        // The signal (an EventTarget, costly to make) exists only if authenticate reads it, and a
-        // synchronous answer skips the race: most checks are a header or cookie lookup.
-        const answer = settings.authenticate(req, this.#authInfo());
-        result = isThenable(answer)
-          ? await Promise.race([answer, this.#whenLeft()])
-          : (answer as typeof result);
-      } catch (err) {
-        if (err instanceof UpgradeAbortedError) throw err;
-        if (this.#state !== 'accepting')
-          throw new UpgradeAbortedError(0, 'upgrade ended during authenticate');
-        const answer = errorAnswer(err);
-        if (!answer.expected) this.#host.report(err, 'authenticate', undefined, req);
-        return this.#refuse(answer.status, answer.message, answer.headers);
-      }
-      if (this.#state !== 'accepting') throw new UpgradeAbortedError(0, 'upgrade ended during authenticate');
-      if (result === undefined || result === null || result === false) {
-        return this.#refuse(401, 'Authentication required', {
-          'WWW-Authenticate': 'Bearer realm="websocket"',
-        });
-      }
-      user = result;
+    if (!settings.authenticate) return this.#open(handler, options, settings, options.user);
+    let answer: ReturnType<NonNullable<Settings<TUser>['authenticate']>>;
+    try {
+      // The signal (an EventTarget, costly to make) exists only if authenticate reads it, and a
+      // synchronous answer skips the race: most checks are a header or cookie lookup.
+      answer = settings.authenticate(req, this.#authInfo());
+    } catch (err) {
+      return this.#authFailed(err);
     }
+    if (!isThenable(answer))
+      return this.#authenticated(answer as Awaited<typeof answer>, handler, options, settings);
+    return Promise.race([answer, this.#whenLeft()]).then(
+      (result) => this.#authenticated(result, handler, options, settings),
+      (err: unknown) => this.#authFailed(err),
+    );
+  }
 
-    // Step 7: subprotocol, then ws completes the handshake with the pipeline's headers on the 101.
+  #authFailed(err: unknown): never {
+    if (err instanceof UpgradeAbortedError) throw err;
+    if (this.#state !== 'accepting') throw new UpgradeAbortedError(0, 'upgrade ended during authenticate');
+    const answer = errorAnswer(err);
+    if (!answer.expected) this.#host.report(err, 'authenticate', undefined, this.req);
+    return this.#refuse(answer.status, answer.message, answer.headers);
+  }
+
+  #authenticated<TContext>(
+    result: Awaited<ReturnType<NonNullable<Settings<TUser>['authenticate']>>>,
+    handler: Handler<TUser, TContext>,
+    options: AcceptOptions<TUser, TContext>,
+    settings: Settings<TUser>,
+  ): Session<TUser> | Promise<Session<TUser>> {
+    if (this.#state !== 'accepting') throw new UpgradeAbortedError(0, 'upgrade ended during authenticate');
+    if (result === undefined || result === null || result === false) {
+      return this.#refuse(401, 'Authentication required', {
+        'WWW-Authenticate': 'Bearer realm="websocket"',
+      });
+    }
+    return this.#open(handler, options, settings, result);
+  }
+
+  /** Step 7: subprotocol, then ws completes the handshake with the pipeline's headers on the 101. */
+  #open<TContext>(
+    handler: Handler<TUser, TContext>,
+    options: AcceptOptions<TUser, TContext>,
+    settings: Settings<TUser>,
+    user: TUser | undefined,
+  ): Session<TUser> | Promise<Session<TUser>> {
+    const req = this.req;
     const protocol = selectProtocol(settings, req);
     if (protocol === false) return this.#refuse(400, 'No supported subprotocol offered');
-    const headers = this.#bound ? this.#bound.capture() : {};
-    this.#host.handshakeInfo.set(req, { protocol, headers });
-    const raw = await this.#handshake(this.#host.wss(settings));
+    const headers = this.#bound ? this.#bound.capture() : undefined;
+    // Read by the gate's ws hooks; absent means no subprotocol and no extra header, as an empty entry would.
+    if (protocol !== '' || (headers !== undefined && hasKeys(headers)))
+      this.#host.handshakeInfo.set(req, { protocol, headers: headers ?? {} });
+    const wss = this.#host.wss(settings);
+    const socket = this.#socket;
+    this.#handshaking = true;
+    if (this.#onLeft) {
+      socket.off('close', this.#onLeft);
+      socket.off('end', this.#onLeft);
+    }
+    const opening = { handler, options, settings, user, protocol } as Opening<TUser, unknown>;
+    try {
+      wss.handleUpgrade(req, socket, this.#head, onUpgraded);
+    } catch (err) {
+      socket.destroy();
+      this.#finish(null, 500);
+      throw err;
+    }
+    const raw = this.#raw;
+    if (raw) {
+      this.#raw = undefined;
+      return this.#opened(raw, opening);
+    }
+    // ws did not call back: it destroyed a socket that had already ended, or answered a bad extension
+    // offer itself; both end here. (Should a ws version ever call back later, the session opens then.)
+    return new Promise((resolve, reject) => {
+      const onClose = () => {
+        this.#late = undefined;
+        this.#finish(null, 400);
+        reject(new UpgradeAbortedError(0, 'the client left during the handshake'));
+      };
+      this.#late = (ws) => {
+        this.#late = undefined;
+        socket.off('close', onClose);
+        try {
+          resolve(this.#opened(ws, opening));
+        } catch (err) {
+          reject(err);
+        }
+      };
+      socket.once('close', onClose);
+    });
+  }
 
-    // Step 8: the session.
+  /** @internal ws's handshake callback for this upgrade (see `onUpgraded`). */
+  static _upgraded(upgrade: PreparedUpgrade<unknown>, raw: WebSocket): void {
+    if (upgrade.#late) upgrade.#late(raw);
+    else upgrade.#raw = raw;
+  }
+
+  /** Step 8: the session, created in the same turn as ws's 101. */
+  #opened(raw: WebSocket, o: Opening<TUser, unknown>): Session<TUser> {
+    const req = this.req;
+    const url = o.options.url ?? this.#url;
     const session = new Session<TUser>(raw, {
-      params: options.params ?? {},
-      user,
-      protocol,
+      params: o.options.params ?? {},
+      user: o.user,
+      protocol: o.protocol,
       remoteAddress: this.client.ip,
       headers: req.headers,
-      url: options.url ?? this.#url,
-      route: options.route ?? (options.url ?? this.#url).split('?')[0]!,
-      settings,
+      url,
+      route: o.options.route ?? pathOf(url),
+      settings: o.settings,
       host: this.#host.sessionHost,
     });
-    raw.resume(); // paused in #handshake until the session listens
     this.#finish(session, 101);
     this.#host.opened(session);
     try {
@@ -271,39 +362,8 @@ export class PreparedUpgrade<TUser = unknown> {
     } catch (err) {
       this.#host.report(err, 'upgrade', session, req);
     }
-    runHandler(handler, session, options.context, this.#host, req);
+    runHandler(o.handler, session, o.options.context, this.#host, req);
     return session;
-  }
-
-  #handshake(wss: WebSocketServer): Promise<WebSocket> {
-    const socket = this.#socket;
-    this.#handshaking = true;
-    if (this.#onLeft) {
-      socket.off('close', this.#onLeft);
-      socket.off('end', this.#onLeft);
-    }
-    return new Promise((resolve, reject) => {
-      // ws destroys a socket that has already ended and answers bad extension offers itself; both end here.
-      const onClose = () => {
-        this.#finish(null, 400);
-        reject(new UpgradeAbortedError(0, 'the client left during the handshake'));
-      };
-      socket.once('close', onClose);
-      try {
-        wss.handleUpgrade(this.req, socket, this.#head, (ws) => {
-          socket.off('close', onClose);
-          // Frames that came with the request (`head`) flow on a nextTick, which runs before the promise
-          // continuation that creates the Session when the upgrade started in an I/O callback: hold them.
-          ws.pause();
-          resolve(ws);
-        });
-      } catch (err) {
-        socket.off('close', onClose);
-        socket.destroy();
-        this.#finish(null, 500);
-        reject(err);
-      }
-    });
   }
 
   #refuse(status: number, reason: string, headers?: Record<string, string>): never {
@@ -322,7 +382,10 @@ export class PreparedUpgrade<TUser = unknown> {
   }
 
   #whenLeft(): Promise<never> {
-    return new Promise((_, reject) => this.#leftWaiters.push(reject));
+    return new Promise((_, reject) => {
+      this.#leftWaiters ??= [];
+      this.#leftWaiters.push(reject);
+    });
   }
 
   #arm(ms: number): void {
@@ -332,7 +395,7 @@ export class PreparedUpgrade<TUser = unknown> {
         if (this.#state !== 'pending' && this.#state !== 'accepting') return;
         this.#abort?.abort();
         this.reject(503, 'WebSocket handshake timed out', { 'Retry-After': '1' });
-        for (const fail of this.#leftWaiters.splice(0))
+        for (const fail of this.#leftWaiters?.splice(0) ?? [])
           fail(new UpgradeAbortedError(503, 'handshake timed out'));
       },
       Math.max(0, ms),
@@ -346,7 +409,7 @@ export class PreparedUpgrade<TUser = unknown> {
     this.#bound?.inert();
     this.#socket.destroy();
     this.#finish(null, 0);
-    for (const fail of this.#leftWaiters.splice(0))
+    for (const fail of this.#leftWaiters?.splice(0) ?? [])
       fail(new UpgradeAbortedError(0, 'the client left before the handshake completed'));
   }
 
@@ -372,34 +435,69 @@ function runHandler<TUser, TContext>(
   host: UpgradeHost<TUser>,
   req: IncomingMessage,
 ): void {
-  const fail = (err: unknown) => {
-    host.report(err, 'handler', session, req);
-    if (session.readyState === 1) session.close(CloseCode.internalError, 'Internal error');
-    session._markReady();
-  };
+  let result: unknown;
   try {
-    const result = handler(session, context);
-    if (result && typeof (result as Promise<void>).then === 'function') {
-      (result as Promise<void>).then(() => session._markReady(), fail);
-    } else {
-      session._markReady();
-    }
+    result = handler(session, context);
   } catch (err) {
-    fail(err);
+    handlerFailed(err, session, host, req);
+    return;
   }
+  // Closures only for a handler that returned a promise: most handlers attach listeners and return.
+  if (result && typeof (result as Promise<void>).then === 'function') {
+    (result as Promise<void>).then(
+      () => session._markReady(),
+      (err: unknown) => handlerFailed(err, session, host, req),
+    );
+  } else {
+    session._markReady();
+  }
+}
+
+function handlerFailed<TUser>(
+  err: unknown,
+  session: Session<TUser>,
+  host: UpgradeHost<TUser>,
+  req: IncomingMessage,
+): void {
+  host.report(err, 'handler', session, req);
+  if (session.readyState === 1) session.close(CloseCode.internalError, 'Internal error');
+  session._markReady();
+}
+
+/** ws's handshake callback, shared by every upgrade: ws passes the request, which leads to its upgrade. */
+function onUpgraded(raw: WebSocket, req: IncomingMessage): void {
+  const upgrade = (req as MarkedRequest)[kUpgrade];
+  if (upgrade) PreparedUpgrade._upgraded(upgrade, raw);
+}
+
+/** The path of a request target, without the query. */
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
+}
+
+/** What the session is opened with once ws has called back. */
+interface Opening<TUser, TContext> {
+  handler: Handler<TUser, TContext>;
+  options: AcceptOptions<TUser, TContext>;
+  settings: Settings<TUser>;
+  user: TUser | undefined;
+  protocol: string;
 }
 
 /** Picks the subprotocol: '' when none applies, false to refuse. */
 function selectProtocol<TUser>(settings: Settings<TUser>, req: IncomingMessage): string | false {
   const raw = req.headers['sec-websocket-protocol'];
-  const offered =
-    raw === undefined
-      ? []
-      : String(raw)
-          .split(',')
-          .map((s) => s.trim());
   const supported = settings.protocols;
-  if (supported === undefined || offered.length === 0) return '';
+  if (supported === undefined || raw === undefined) return '';
+  const offered = String(raw)
+    .split(',')
+    .map((s) => s.trim());
   if (typeof supported === 'function') {
     const choice = supported(offered, req);
     if (choice === false) return false;
