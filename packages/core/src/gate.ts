@@ -245,7 +245,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       }
       const client = clientInfo(req, this.#trust);
       const key = ipKey(client.ip);
-      if ((this.#perIp.get(key) ?? 0) >= this.#limits.connectionsPerIp) {
+      const fromIp = this.#perIp.get(key) ?? 0;
+      if (fromIp >= this.#limits.connectionsPerIp) {
         return this.#refuse(req, socket, 429, 'Too many connections from this address', {
           'Retry-After': '5',
         });
@@ -274,7 +275,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       );
       upgrade.originRefusal = originRefusal;
       this.#pending.add(upgrade);
-      this.#perIp.set(key, (this.#perIp.get(key) ?? 0) + 1);
+      this.#perIp.set(key, fromIp + 1);
       return upgrade;
     } catch (err) {
       if (err instanceof URIError) return this.#refuse(req, socket, 400, 'Malformed URL');
@@ -434,9 +435,13 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       const invalid = checkUpgradeRequest(req);
       if (invalid) return this.#refuse(req, socket, invalid.status, invalid.reason, invalid.headers) ?? false;
       // A path that does not decode is malformed whatever the framework (some routers pass a bad `%`
-      // escape through as a literal param): refused here, once, for every adapter.
-      const { pathname } = splitUrl(req.url ?? '/');
-      if (pathname.includes('%')) decodeURIComponent(pathname);
+      // escape through as a literal param): refused here, once, for every adapter. An origin-form target
+      // without `%` (nearly every request) has nothing to check.
+      const url = req.url ?? '/';
+      if (url.charCodeAt(0) !== 0x2f || url.includes('%')) {
+        const { pathname } = splitUrl(url);
+        if (pathname.includes('%')) decodeURIComponent(pathname);
+      }
       return true;
     } catch {
       return this.#refuse(req, socket, 400, 'Malformed URL') ?? false;

@@ -24,11 +24,12 @@ export function checkUpgradeRequest(req: IncomingMessage): Refusal | null {
     return { status: 405, reason: 'WebSocket upgrades must use GET', headers: { Allow: 'GET' } };
   if (!header(req, 'host')) return { status: 400, reason: 'Missing Host header' };
   const upgrade = header(req, 'upgrade');
-  if (upgrade === undefined || upgrade.trim().toLowerCase() !== 'websocket') {
+  // The exact spellings browsers and ws send are checked first: no string copies for them.
+  if (upgrade === undefined || (upgrade !== 'websocket' && upgrade.trim().toLowerCase() !== 'websocket')) {
     return { status: 400, reason: 'Invalid Upgrade header: expected "websocket"' };
   }
   const connection = header(req, 'connection') ?? '';
-  if (!connection.split(',').some((t) => t.trim().toLowerCase() === 'upgrade')) {
+  if (connection !== 'Upgrade' && !connection.split(',').some((t) => t.trim().toLowerCase() === 'upgrade')) {
     return { status: 400, reason: 'Invalid Connection header: expected "Upgrade"' };
   }
   const key = header(req, 'sec-websocket-key');
@@ -42,7 +43,8 @@ export function checkUpgradeRequest(req: IncomingMessage): Refusal | null {
       headers: { 'Sec-WebSocket-Version': '13' },
     };
   }
-  if (parseProtocols(header(req, 'sec-websocket-protocol')) === null) {
+  const protocols = header(req, 'sec-websocket-protocol');
+  if (protocols !== undefined && parseProtocols(protocols) === null) {
     return { status: 400, reason: 'Invalid Sec-WebSocket-Protocol header' };
   }
   const extensions = header(req, 'sec-websocket-extensions');

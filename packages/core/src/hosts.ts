@@ -16,6 +16,12 @@ export function checkAllowedHosts(value: unknown): void {
   throw new TypeError("wsgate: allowedHosts must be 'any', a string[] of host names or a function");
 }
 
+/**
+ * The last Host header the loopback default accepted: on a loopback-bound server every client sends the
+ * same one, and the answer depends on nothing else.
+ */
+let lastLoopbackHost: string | undefined;
+
 /** Returns null when the host is allowed, else the refusal reason. */
 export function checkHost(
   allowed: AllowedHosts | undefined,
@@ -23,13 +29,18 @@ export function checkHost(
   loopbackBound: boolean,
 ): string | null {
   if (allowed === 'any') return null;
-  if (allowed === undefined && !loopbackBound) return null;
+  if (allowed === undefined) {
+    if (!loopbackBound) return null;
+    if (hostHeader !== undefined && hostHeader === lastLoopbackHost) return null;
+  }
   const parsed = hostHeader ? splitHostPort(hostHeader) : null;
   if (!parsed) return 'Missing or malformed Host header';
   const host = parsed.host.replace(/^\[|\]$/g, '');
   let ok: boolean;
-  if (allowed === undefined) ok = isLoopbackName(host);
-  else if (typeof allowed === 'function') ok = allowed(host) === true;
+  if (allowed === undefined) {
+    ok = isLoopbackName(host);
+    if (ok) lastLoopbackHost = hostHeader;
+  } else if (typeof allowed === 'function') ok = allowed(host) === true;
   else
     ok = allowed.some((a) =>
       a.startsWith('.') ? host === a.slice(1) || host.endsWith(a) : host === a.toLowerCase(),

@@ -56,6 +56,8 @@ export function compileTrust(value: TrustProxy | undefined): TrustFn {
 
 /** `::ffff:1.2.3.4` -> `1.2.3.4`; anything else unchanged. */
 export function normalizeIp(address: string): string {
+  // Only `::ffff:` addresses change; IPv4 peers (most) skip the regex.
+  if (address.charCodeAt(0) !== 0x3a) return address;
   return mappedV4(address) ?? address;
 }
 
@@ -104,7 +106,7 @@ export function clientInfo(req: IncomingMessage, trust: TrustFn): ClientInfo {
  * usually holds a whole /64, so counting single addresses would be no limit at all).
  */
 export function ipKey(ip: string): string {
-  if (isIP(ip) !== 6) return ip;
+  if (!ip.includes(':') || isIP(ip) !== 6) return ip;
   const [head = '', tail = ''] = ip.toLowerCase().split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
