@@ -204,7 +204,12 @@ export class PreparedUpgrade<TUser = unknown> {
         throw this.#failed(err);
       });
     } catch (err) {
-      return Promise.reject(this.#failed(err));
+      // Never a synchronous throw into the caller's 'upgrade' listener, even if reporting throws.
+      try {
+        return Promise.reject(this.#failed(err));
+      } catch (inner) {
+        return Promise.reject(inner);
+      }
     }
   }
 
@@ -300,7 +305,16 @@ export class PreparedUpgrade<TUser = unknown> {
       socket.off('close', this.#onLeft);
       socket.off('end', this.#onLeft);
     }
-    const opening = { handler, options, settings, user, protocol } as Opening<TUser, unknown>;
+    const opening = {
+      handler,
+      options,
+      settings,
+      user,
+      protocol,
+      session: undefined,
+      host: this.#host,
+      req,
+    } as Opening<TUser, unknown>;
     try {
       wss.handleUpgrade(req, socket, this.#head, onUpgraded);
     } catch (err) {
@@ -362,7 +376,11 @@ export class PreparedUpgrade<TUser = unknown> {
     } catch (err) {
       this.#host.report(err, 'upgrade', session, req);
     }
-    runHandler(o.handler, session, o.options.context, this.#host, req);
+    // The handler runs right after the code that called accept() (as it did when accept() awaited the
+    // handshake): an adapter finishes its own bookkeeping first, and the session already listens, so
+    // frames that arrive meanwhile are queued.
+    o.session = session;
+    if (due.push(o as Opening<unknown, unknown>) === 1) queueMicrotask(runDue);
     return session;
   }
 
@@ -464,6 +482,22 @@ function handlerFailed<TUser>(
   session._markReady();
 }
 
+/** Sessions whose handler runs on the next microtask, in the order they opened. */
+const due: Opening<unknown, unknown>[] = [];
+
+function runDue(): void {
+  // A handler may accept another upgrade synchronously: that one is appended and runs in this pass.
+  for (let i = 0; i < due.length; i++) {
+    const o = due[i]!;
+    try {
+      runHandler(o.handler, o.session!, o.options.context, o.host, o.req);
+    } catch {
+      // Only reporting a handler's failure can throw (a throwing logger); the other sessions still run.
+    }
+  }
+  due.length = 0;
+}
+
 /** ws's handshake callback, shared by every upgrade: ws passes the request, which leads to its upgrade. */
 function onUpgraded(raw: WebSocket, req: IncomingMessage): void {
   const upgrade = (req as MarkedRequest)[kUpgrade];
@@ -488,6 +522,10 @@ interface Opening<TUser, TContext> {
   settings: Settings<TUser>;
   user: TUser | undefined;
   protocol: string;
+  /** Set once opened, for the handler's turn. */
+  session: Session<TUser> | undefined;
+  host: UpgradeHost<TUser>;
+  req: IncomingMessage;
 }
 
 /** Picks the subprotocol: '' when none applies, false to refuse. */
