@@ -85,6 +85,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #pending = new Set<PreparedUpgrade<TUser>>();
   readonly #perIp = new Map<string, number>();
   readonly #wss = new Map<string, WebSocketServer>();
+  /** The server for each settings object (the key above is built once per settings, not per upgrade). */
+  readonly #wssOf = new WeakMap<Settings<TUser>, WebSocketServer>();
   readonly #handshakeInfo = new WeakMap<
     IncomingMessage,
     { protocol: string; headers: OutgoingHttpHeaders }
@@ -510,6 +512,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   }
 
   #wssFor(settings: Settings<TUser>): WebSocketServer {
+    // Settings objects are cached per route options, so this skips building the key on every upgrade.
+    const known = this.#wssOf.get(settings);
+    if (known) return known;
     const key = `${settings.maxPayload}|${JSON.stringify(settings.perMessageDeflate)}`;
     let wss = this.#wss.get(key);
     if (!wss) {
@@ -533,6 +538,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       });
       this.#wss.set(key, wss);
     }
+    this.#wssOf.set(settings, wss);
     return wss;
   }
 

@@ -40,6 +40,23 @@ describe.each(versions)('%s: routing', (_name, Koa) => {
     }
   });
 
+  it('an app.ws handler that also awaits ctx.ws() gets its own session, not an error', async () => {
+    const app = new Koa();
+    const gate = wsgate(app);
+    gate.ws('/same', async (session, ctx) => {
+      const again = await ctx.ws?.();
+      session.send(String(again === session));
+    });
+    const t = await listen(app, gate);
+    try {
+      const ws = await openClient(`${t.wsUrl}/same`);
+      expect(await nextMessage(ws)).toBe('true');
+      ws.close();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('app.ws is matched after the app.use chain, then its own middleware, with params and state', async () => {
     const app = new Koa();
     const gate = wsgate(app);
