@@ -171,6 +171,25 @@ export function sessionSuite(target: ConformanceTarget): void {
       }
     });
 
+    it('heartbeat: a peer that resets while wsgate holds its socket paused is noticed by the next ping', async () => {
+      const t = await target.start(
+        { heartbeat: { interval: 100, timeout: 100 }, limits: { messages: false } },
+        // A handler that never settles and never listens: wsgate queues, then pauses the socket.
+        [{ path: '/stuck', handler: () => new Promise<void>(() => {}) }],
+      );
+      try {
+        const ws = await openClient(`${t.wsUrl}/stuck`);
+        for (let i = 0; i < 1500; i++) ws.send(`queued ${i}`);
+        await until(() => t.gate.stats().messagesIn >= 256, 'the queue to fill and the socket to pause');
+        // A paused socket is not read, so its reset shows only when something is written to it: the ping.
+        tcp(ws).resetAndDestroy();
+        await until(() => t.gate.sessions.size === 0, 'the session of the vanished peer to be released');
+        expect(t.gate.stats().open).toBe(0);
+      } finally {
+        await t.close();
+      }
+    });
+
     for (const policy of ['close', 'drop'] as const) {
       it(`backpressure '${policy}': a client that stops reading cannot grow server memory past the limit`, async () => {
         const limit = 256 * 1024;

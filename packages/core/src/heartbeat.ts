@@ -3,7 +3,8 @@ import type { Session } from './session.js';
 /**
  * One ping timer for all of a gate's sessions, running only while sessions exist. Each round pings every
  * session; `timeout` ms later, those that have not answered (pong or any message) are terminated. A socket
- * that wsgate itself holds paused cannot read its pong, so it is never reaped for that.
+ * that wsgate itself holds paused cannot read its pong, so it is never reaped for that; it is still pinged,
+ * because a paused socket is not read and a peer that reset or closed shows only when something is written.
  */
 export class Heartbeat {
   readonly #interval: number;
@@ -37,8 +38,9 @@ export class Heartbeat {
 
   #ping(): void {
     for (const session of this.#sessions) {
-      if (session._pausedByGate || session.raw.readyState !== 1) continue;
-      session._awaitingPong = true;
+      if (session.raw.readyState !== 1) continue;
+      // Paused by wsgate: its pong cannot be read, so it is not awaited, but the write surfaces a reset.
+      if (!session._pausedByGate) session._awaitingPong = true;
       session.raw.ping();
     }
     clearTimeout(this.#reaper);
