@@ -192,6 +192,24 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   }
 
   /**
+   * For adapters: makes the app's own `listen()` (Express's, Koa's) attach the server it returns, so
+   * `app.listen(3000)` needs nothing more.
+   */
+  attachOnListen(app: { listen(...args: never[]): Server }): void {
+    const listen = app.listen;
+    const attach = (server: Server) => this.attach(server);
+    Object.defineProperty(app, 'listen', {
+      configurable: true,
+      writable: true,
+      value: function listenAndAttach(this: unknown, ...args: never[]): Server {
+        const server = listen.apply(this, args);
+        attach(server);
+        return server;
+      },
+    });
+  }
+
+  /**
    * Handles one upgrade with the gate's own routes (core-alone). Returns false only when no route matched
    * and `unmatched` is `'ignore'`: the socket is then untouched and belongs to the caller.
    */

@@ -110,15 +110,6 @@ export function wsgate<TUser = ExpressUser>(
     (app.get('trust proxy fn') as ((a: string, h: number) => boolean) | undefined)?.(addr, hop) ?? false;
   const gate = new ExpressGate<TUser>(app, proto, { trustProxy, ...options });
   installSugar(app as never, proto, gate as never);
-  const listen = app.listen;
-  Object.defineProperty(app, 'listen', {
-    configurable: true,
-    writable: true,
-    value: function listenAndAttach(this: ExpressApp, ...args: never[]): Server {
-      const server = listen.apply(this, args);
-      gate.attach(server);
-      return server;
-    },
-  });
+  gate.attachOnListen(app);
   return gate;
 }

@@ -105,11 +105,6 @@ export function wsgate<TUser = unknown, TState = DefaultState, TContext = Defaul
     define.call(gate, path, ...args);
     return this;
   } as WsApp['ws'];
-  const listen = target.listen;
-  target.listen = function (this: Koa, ...args: unknown[]): Server {
-    const server = (listen as (...a: unknown[]) => Server).apply(this, args);
-    gate.attach(server);
-    return server;
-  } as Koa['listen'];
+  gate.attachOnListen(target as unknown as { listen(...args: never[]): Server });
   return gate;
 }
