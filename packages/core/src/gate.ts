@@ -107,6 +107,15 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   constructor(options: GateOptions<TUser> = {}) {
     super();
     validateGateOptions(options as GateOptions<unknown>);
+    // An adapter's gate sends every upgrade through its framework, whose router answers asynchronously
+    // (its 404 when nothing upgrades): the socket can never be handed back, so 'ignore' would be a lie.
+    if (options.unmatched === 'ignore' && this.handleUpgrade !== Gate.prototype.handleUpgrade) {
+      throw new TypeError(
+        "wsgate: unmatched: 'ignore' is not supported by a framework adapter (the app answers every upgrade " +
+          "on its server, its 404 when no route upgrades); to share the server with another WebSocket " +
+          "library, pass shouldHandle: (req) => !req.url.startsWith('/socket.io/') (its paths)",
+      );
+    }
     this.options = options;
     this.logger = options.logger ?? consoleLogger;
     this.#defaults = resolveSettings(options);

@@ -95,15 +95,6 @@ export function wsgate<TUser = ExpressUser>(
   if (typeof app !== 'function' || typeof app.listen !== 'function') {
     throw new TypeError('wsgate: the first argument must be an Express application');
   }
-  if (options.unmatched === 'ignore') {
-    // Only the app's router knows its routes, and it answers asynchronously: the socket cannot be
-    // handed back to another 'upgrade' listener afterwards. `shouldHandle` decides before the app runs.
-    throw new TypeError(
-      "wsgate: unmatched: 'ignore' is not supported by @wsgate/express (the app answers every upgrade on " +
-        "its server, Express's 404 when no route upgrades); to share the server with another WebSocket " +
-        "library, pass shouldHandle: (req) => !req.url.startsWith('/socket.io/') (its paths)",
-    );
-  }
   const proto = routerPrototype(app);
   // Read on every upgrade, so `app.set('trust proxy', ...)` after wsgate() still applies.
   const trustProxy: TrustProxy = (addr, hop) =>

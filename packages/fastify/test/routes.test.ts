@@ -166,4 +166,11 @@ describe('routes', () => {
     await expect(app.ready()).rejects.toThrow(/@fastify\/websocket is registered on this instance/);
     expect(app.server.listenerCount('upgrade')).toBe(1);
   });
+
+  it("refuses unmatched: 'ignore' (Fastify answers every upgrade) and points to shouldHandle", async () => {
+    app = Fastify();
+    app.register(wsgate, { unmatched: 'ignore' });
+    await expect(app.ready()).rejects.toThrow(/shouldHandle/);
+    expect(app.server.listenerCount('upgrade')).toBe(0);
+  });
 });

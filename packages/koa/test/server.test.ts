@@ -111,6 +111,10 @@ describe.each(versions)('%s: servers', (_name, Koa) => {
     wsgate(app);
     expect(() => wsgate(app)).toThrow(/already has a gate/);
   });
+
+  it("refuses unmatched: 'ignore' (Koa answers every upgrade) and points to shouldHandle", () => {
+    expect(() => wsgate(new Koa(), { unmatched: 'ignore' })).toThrow(/shouldHandle/);
+  });
 });
 
 describe.each(versions)('%s: after the 101', (_name, Koa) => {
