@@ -112,7 +112,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     if (options.unmatched === 'ignore' && this.handleUpgrade !== Gate.prototype.handleUpgrade) {
       throw new TypeError(
         "wsgate: unmatched: 'ignore' is not supported by a framework adapter (the app answers every upgrade " +
-          "on its server, its 404 when no route upgrades); to share the server with another WebSocket " +
+          'on its server, its 404 when no route upgrades); to share the server with another WebSocket ' +
           "library, pass shouldHandle: (req) => !req.url.startsWith('/socket.io/') (its paths)",
       );
     }
