@@ -110,10 +110,12 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
     // EventEmitter keeps listeners in a `{ __proto__: null }` literal, which V8 builds in dictionary mode
     // (~190-290 bytes). A fast-mode object with a null prototype has the same semantics at ~64 bytes; with
     // one per session and one per ws socket that is most of the Session's cost at 10k idle connections.
-    (this as unknown as EventsHolder)._events = Object.setPrototypeOf({}, null);
-    // The socket's store only while still empty, so a listener someone attached before us is never lost.
-    if ((raw as unknown as EventEmitter).eventNames().length === 0)
-      (raw as unknown as EventsHolder)._events = Object.setPrototypeOf({}, null);
+    if (FAST_EVENTS) {
+      (this as unknown as EventsHolder)._events = Object.setPrototypeOf({}, null);
+      // The socket's store only while still empty, so a listener someone attached before us is never lost.
+      if ((raw as unknown as EventEmitter).eventNames().length === 0)
+        (raw as unknown as EventsHolder)._events = Object.setPrototypeOf({}, null);
+    }
     (raw as RawWithSession)[kSession] = this as Session<unknown>;
     // Shared listener functions (they find the session through the socket): no closures per connection.
     const emitter = raw as unknown as EventEmitter;
@@ -472,6 +474,20 @@ const EMPTY_SET: ReadonlySet<string> = new Set();
 interface EventsHolder {
   _events: object;
 }
+
+/**
+ * Whether this Node keeps listeners where the Session's memory saving expects them: a null-prototype
+ * `_events` object. Should a Node release change that, sessions fall back to the default store (a little
+ * more memory per connection) instead of breaking.
+ */
+const FAST_EVENTS = ((): boolean => {
+  const probe = new EventEmitter() as unknown as Partial<EventsHolder>;
+  const events = probe._events;
+  if (typeof events !== 'object' || events === null || Object.getPrototypeOf(events) !== null) return false;
+  const listener = (): void => {};
+  (probe as unknown as EventEmitter).on('x', listener);
+  return (events as Record<string, unknown>).x === listener;
+})();
 
 function onNewListener(this: Session<unknown>, event: string | symbol): void {
   if (event === 'message') this._markReady();
