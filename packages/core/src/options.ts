@@ -267,6 +267,14 @@ export function resolveSettings<TUser>(
       : gate.messages !== undefined
         ? gate.messages
         : gate.limits?.messages;
+  const highWaterMark = bp.highWaterMark ?? 64 * 1024;
+  const limit = bp.limit ?? 4 * 1024 * 1024;
+  // send() would keep returning true up to a limit that closes (or drops) first: 'drain' could never help.
+  if (highWaterMark > limit) {
+    throw new TypeError(
+      `wsgate: backpressure.highWaterMark (${highWaterMark}) must not exceed backpressure.limit (${limit})`,
+    );
+  }
   return {
     origins: pick('origins') ?? 'same-origin',
     requireOrigin: pick('requireOrigin') ?? false,
@@ -274,11 +282,7 @@ export function resolveSettings<TUser>(
     protocols: pick('protocols'),
     maxPayload: pick('maxPayload') ?? 1 << 20,
     perMessageDeflate: pick('perMessageDeflate') ?? false,
-    backpressure: {
-      highWaterMark: bp.highWaterMark ?? 64 * 1024,
-      limit: bp.limit ?? 4 * 1024 * 1024,
-      policy: bp.policy ?? 'close',
-    },
+    backpressure: { highWaterMark, limit, policy: bp.policy ?? 'close' },
     handshakeTimeout: pick('handshakeTimeout') ?? 10_000,
     messages: messages === false ? false : { rate: messages?.rate ?? 100, burst: messages?.burst ?? 200 },
   };

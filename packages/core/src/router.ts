@@ -26,10 +26,17 @@ export function compilePattern(path: string): RoutePattern {
   const parts: Part[] = [];
   let wildcard: string | null = null;
   let rank = 0;
+  // A repeated name would silently keep only one of the values.
+  const names = new Set<string>();
+  const claim = (name: string): void => {
+    if (names.has(name)) throw new TypeError(`wsgate: param name '${name}' appears twice in route ${path}`);
+    names.add(name);
+  };
   raw.forEach((seg, i) => {
     if (seg.startsWith('*')) {
       if (i !== raw.length - 1) throw new TypeError(`wsgate: '*' must be the last segment of route ${path}`);
       wildcard = seg.slice(1) || '*';
+      claim(wildcard);
       return;
     }
     if (seg.startsWith(':')) {
@@ -39,6 +46,7 @@ export function compilePattern(path: string): RoutePattern {
         throw new TypeError(`wsgate: bad param name '${seg}' in route ${path}`);
       if (optional && i !== raw.length - 1)
         throw new TypeError(`wsgate: only the last param may be optional (${path})`);
+      claim(name);
       parts.push({ kind: 'param', name, optional });
       rank += 2;
       return;

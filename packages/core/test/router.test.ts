@@ -27,6 +27,8 @@ describe('route patterns', () => {
     expect(() => compilePattern('rooms')).toThrow(TypeError);
     expect(() => compilePattern('/a/*/b')).toThrow(/last segment/);
     expect(() => compilePattern('/a/:1x')).toThrow(/param name/);
+    expect(() => compilePattern('/a/:id/b/:id')).toThrow(/'id' appears twice/);
+    expect(() => compilePattern('/a/:rest/*rest')).toThrow(/'rest' appears twice/);
   });
 
   it('throws URIError on a malformed escape so the gate can answer 400', () => {
