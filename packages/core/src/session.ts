@@ -8,6 +8,7 @@ import { CloseCode, checkClose } from './close-codes.js';
 import { MessageIterator, prepend, QUEUE_BYTES, QUEUE_MESSAGES, sizeOf } from './message-queue.js';
 import type { Settings } from './options.js';
 import type { Params } from './router.js';
+import { sizeOfSendData } from './send-data.js';
 import type { SessionHost } from './session-host.js';
 
 /** A message as the handler receives it: text frames as `string`, binary frames as `Buffer`. */
@@ -179,11 +180,11 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
    * now above `highWaterMark`; wait for `drain` before sending more.
    */
   send(data: SendData): boolean {
+    const size = sizeOfSendData(data, 'send()');
     const raw = this.raw;
     if (raw.readyState !== 1) return false;
     // A broadcast published earlier may still be on its way to this session: it goes first.
     if (broadcastPendingFor(this.#topics)) settleBroadcasts();
-    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     if (!this._admit(size)) return false;
     raw.send(data);
     this._host.stats.sent(size);
@@ -192,7 +193,11 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
 
   /** Sends `JSON.stringify(value)` as a text frame; same return value as {@link Session.send}. */
   sendJson(value: unknown): boolean {
-    return this.send(JSON.stringify(value));
+    const text = JSON.stringify(value);
+    // JSON.stringify returns undefined (not a string) for these; sending nothing would hide the bug.
+    if (text === undefined)
+      throw new TypeError(`wsgate: sendJson() cannot send ${typeof value} (it has no JSON representation)`);
+    return this.send(text);
   }
 
   /** Joins a topic: messages published to it reach this session. */

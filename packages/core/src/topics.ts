@@ -1,5 +1,6 @@
 import { broadcast } from './broadcast.js';
 import type { Broker } from './broker.js';
+import { sizeOfSendData } from './send-data.js';
 import type { SendData, Session } from './session.js';
 import type { StatsCounter } from './stats.js';
 
@@ -57,6 +58,7 @@ export class Topics {
     if (typeof topic !== 'string' || topic === '')
       throw new TypeError('wsgate: topic must be a non-empty string');
     const binary = typeof data !== 'string';
+    if (binary) sizeOfSendData(data, 'publish()'); // a TypeError for what cannot be sent
     const payload = typeof data === 'string' ? data : toBuffer(data);
     // The caller's Buffer: local delivery copies what it writes later; the broker uses it during the call.
     this.#deliver(topic, payload, binary, except, binary);

@@ -172,8 +172,8 @@ describe('errors and options', () => {
     expect(() => createGate({ limits: { connections: 0 } })).toThrow(/limits.connections/);
     // Checked after merging with the defaults (limit 4 MiB) and, for a route, with the gate's.
     expect(() => createGate({ backpressure: { highWaterMark: 8 << 20 } })).toThrow(/must not exceed/);
-    const gate = createGate({ backpressure: { limit: 1 << 20 } });
-    expect(() => gate.route('/x', { backpressure: { highWaterMark: 2 << 20 } }, () => {})).toThrow(
+    const small = createGate({ backpressure: { limit: 1 << 20 } });
+    expect(() => small.route('/x', { backpressure: { highWaterMark: 2 << 20 } }, () => {})).toThrow(
       /highWaterMark \(2097152\) must not exceed backpressure.limit \(1048576\)/,
     );
     expect(() => createGate({ unmatched: 'maybe' as never })).toThrow(/unmatched/);
