@@ -30,61 +30,46 @@ function latch<T = void>(): { promise: Promise<T>; open(value: T): void } {
 }
 
 describe('breaking out of for-await keeps the messages the loop had not consumed', () => {
-  it('a message listener attached after the break receives them, in order, before newer ones', async () => {
-    const t = await coreTarget.start({}, [
-      {
-        path: '/listener',
-        handler: async (s) => {
-          const taken = await takeThenBreak(s, 2);
-          s.send(`loop:${taken.join(',')}`);
-          s.on('message', (m) => s.send(`listener:${m}`));
-        },
+  const consumers: Array<[string, string, (s: Session<unknown>) => unknown]> = [
+    ['a message listener attached', 'listener', (s) => s.on('message', (m) => s.send(`listener:${m}`))],
+    [
+      'a second for-await',
+      'second',
+      async (s) => {
+        for await (const m of s) s.send(`second:${m}`);
       },
-    ]);
-    try {
-      const ws = await openClient(`${t.wsUrl}/listener`);
-      for (let i = 1; i <= 5; i++) ws.send(String(i));
-      expect(await collect(ws, 1)).toEqual(['loop:1,2']);
-      ws.send('end');
-      expect(await collectThrough(ws, 'listener:end')).toEqual([
-        'listener:3',
-        'listener:4',
-        'listener:5',
-        'listener:end',
-      ]);
-      ws.close();
-    } finally {
-      await t.close();
-    }
-  });
-
-  it('a second for-await receives them, in order, before newer ones', async () => {
-    const t = await coreTarget.start({}, [
-      {
-        path: '/second-loop',
-        handler: async (s) => {
-          const taken = await takeThenBreak(s, 2);
-          s.send(`loop:${taken.join(',')}`);
-          for await (const m of s) s.send(`second:${m}`);
+    ],
+  ];
+  it.each(consumers)(
+    '%s after the break receives them, in order, before newer ones',
+    async (_, tag, consume) => {
+      const t = await coreTarget.start({}, [
+        {
+          path: '/consumer',
+          handler: async (s) => {
+            const taken = await takeThenBreak(s, 2);
+            s.send(`loop:${taken.join(',')}`);
+            await consume(s);
+          },
         },
-      },
-    ]);
-    try {
-      const ws = await openClient(`${t.wsUrl}/second-loop`);
-      for (let i = 1; i <= 5; i++) ws.send(String(i));
-      expect(await collect(ws, 1)).toEqual(['loop:1,2']);
-      ws.send('end');
-      expect(await collectThrough(ws, 'second:end')).toEqual([
-        'second:3',
-        'second:4',
-        'second:5',
-        'second:end',
       ]);
-      ws.close();
-    } finally {
-      await t.close();
-    }
-  });
+      try {
+        const ws = await openClient(`${t.wsUrl}/consumer`);
+        for (let i = 1; i <= 5; i++) ws.send(String(i));
+        expect(await collect(ws, 1)).toEqual(['loop:1,2']);
+        ws.send('end');
+        expect(await collectThrough(ws, `${tag}:end`)).toEqual([
+          `${tag}:3`,
+          `${tag}:4`,
+          `${tag}:5`,
+          `${tag}:end`,
+        ]);
+        ws.close();
+      } finally {
+        await t.close();
+      }
+    },
+  );
 
   it('they are held past the close: close is emitted on time, and a later loop yields them, then ends', async () => {
     const result = latch<{ closeCode: number; later: string[] }>();
