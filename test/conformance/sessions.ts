@@ -1,5 +1,6 @@
 import type { Session } from '@wsgate/core';
 import { describe, expect, it } from 'vitest';
+import { frame, Op, RawSocket } from '../support/frames.ts';
 import { closed, collect, nextMessage, openClient, until, WebSocket } from '../support/ws.ts';
 import type { ConformanceTarget, StartedTarget } from './target.ts';
 
@@ -111,6 +112,33 @@ export function sessionSuite(target: ConformanceTarget): void {
         c.send('still serving');
         expect(await nextMessage(c)).toBe('still serving');
         c.close();
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('frames sent in the same TCP write as the upgrade request reach a sync and an async handler, in order', async () => {
+      const t = await target.start({}, [
+        { path: '/sync', handler: (s) => s.on('message', (m) => s.send(`sync ${m}`)) },
+        {
+          path: '/async',
+          handler: async (s) => {
+            await new Promise((r) => setImmediate(r));
+            s.on('message', (m) => s.send(`async ${m}`));
+          },
+        },
+      ]);
+      try {
+        for (const kind of ['sync', 'async']) {
+          const first = Buffer.concat(
+            ['one', 'two', 'three'].map((p) => frame({ opcode: Op.text, payload: p })),
+          );
+          const raw = await RawSocket.open(`${t.url}/${kind}`, { first });
+          const got: string[] = [];
+          for (let i = 0; i < 3; i++) got.push(String((await raw.next())?.payload));
+          expect(got).toEqual([`${kind} one`, `${kind} two`, `${kind} three`]);
+          raw.socket.destroy();
+        }
       } finally {
         await t.close();
       }

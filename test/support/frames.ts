@@ -148,11 +148,12 @@ export class RawSocket {
   /**
    * Connects to `url` (`http://host:port/path`), performs the opening handshake with `headers` added, and
    * resolves once the 101 has arrived; rejects with the status line otherwise. `path` is sent verbatim
-   * (no URL normalisation: `..` and `%2e` stay as written).
+   * (no URL normalisation: `..` and `%2e` stay as written). `first` is written in the same TCP write as the
+   * request, before any answer: frames a fast client sends right behind its upgrade request.
    */
   static open(
     url: string,
-    options: { headers?: Record<string, string>; path?: string } = {},
+    options: { headers?: Record<string, string>; path?: string; first?: Buffer } = {},
   ): Promise<RawSocket> {
     const u = new URL(url);
     const lines = [
@@ -193,7 +194,10 @@ export class RawSocket {
       };
       socket.on('data', onData);
       socket.once('error', reject);
-      socket.once('connect', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
+      socket.once('connect', () => {
+        const request = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+        socket.write(options.first ? Buffer.concat([request, options.first]) : request);
+      });
     });
   }
 
