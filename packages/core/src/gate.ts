@@ -85,6 +85,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #pending = new Set<PreparedUpgrade<TUser>>();
   readonly #perIp = new Map<string, number>();
   readonly #wss = new Map<string, WebSocketServer>();
+  /** `runFramework` bound once, not a closure per upgrade. */
+  readonly #runFramework = (upgrade: PreparedUpgrade<TUser>): void => this.runFramework?.(upgrade);
   /** The server for each settings object (the key above is built once per settings, not per upgrade). */
   readonly #wssOf = new WeakMap<Settings<TUser>, WebSocketServer>();
   readonly #handshakeInfo = new WeakMap<
@@ -109,7 +111,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     validateGateOptions(options as GateOptions<unknown>);
     // An adapter's gate sends every upgrade through its framework, whose router answers asynchronously
     // (its 404 when nothing upgrades): the socket can never be handed back, so 'ignore' would be a lie.
-    if (options.unmatched === 'ignore' && this.handleUpgrade !== Gate.prototype.handleUpgrade) {
+    if (options.unmatched === 'ignore' && this.runFramework !== undefined) {
       throw new TypeError(
         "wsgate: unmatched: 'ignore' is not supported by a framework adapter (the app answers every upgrade " +
           'on its server, its 404 when no route upgrades); to share the server with another WebSocket ' +
@@ -219,12 +221,25 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   }
 
   /**
-   * Handles one upgrade with the gate's own routes (core-alone). Returns false only when no route matched
-   * and `unmatched` is `'ignore'`: the socket is then untouched and belongs to the caller.
+   * For adapters: sends one prepared upgrade through the framework's own pipeline (router, middleware,
+   * hooks), which answers into `upgrade.response` or calls `upgrade.accept()`. A gate that defines it
+   * answers every upgrade it handles through the framework (the framework's 404 when nothing upgrades);
+   * one that does not uses its own routes.
+   */
+  protected runFramework?(upgrade: PreparedUpgrade<TUser>): void;
+
+  /**
+   * Handles one upgrade: through the framework for an adapter's gate ({@link Gate.runFramework}), else
+   * with the gate's own routes. Returns false only when no route matched and `unmatched` is `'ignore'`:
+   * the socket is then untouched and belongs to the caller.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const marked = socket as Duplex & { [kTaken]?: boolean };
     if (marked[kTaken]) return true;
+    if (this.runFramework !== undefined) {
+      this.handleWith(req, socket, head, this.#runFramework);
+      return true;
+    }
     let match: ReturnType<RouteTable<Route<TUser>>['match']>;
     try {
       match = this.#routes.match(splitUrl(req.url ?? '/').pathname);

@@ -1,6 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { Gate, type GateOptions, type RouteOptions, type TrustProxy } from '@wsgate/core';
+import {
+  Gate,
+  type GateOptions,
+  type PreparedUpgrade,
+  type RouteOptions,
+  type TrustProxy,
+} from '@wsgate/core';
 import type { Request, RequestHandler } from 'express-serve-static-core';
 import { upgradeHandler } from './handler.js';
 import { installSugar, registerOptions } from './sugar.js';
@@ -47,13 +52,10 @@ export class ExpressGate<TUser = ExpressUser> extends Gate<TUser> {
     return upgradeHandler(handler, options) as unknown as RequestHandler<P>;
   }
 
-  /** Runs one upgrade through the Express app. Always true: what no route upgrades gets Express's 404. */
-  override handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    this.handleWith(req, socket, head, (up) => {
-      (req as { ws?: boolean }).ws = true;
-      this.#app(req, up.response);
-    });
-    return true;
+  /** Runs one upgrade through the Express app: what no route upgrades gets Express's 404. */
+  protected override runFramework(up: PreparedUpgrade<TUser>): void {
+    (up.req as { ws?: boolean }).ws = true;
+    this.#app(up.req, up.response);
   }
 }
 

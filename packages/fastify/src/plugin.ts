@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { Gate, type GateOptions, PreparedUpgrade, redactUrl, type TrustProxy } from '@wsgate/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import fp from 'fastify-plugin';
@@ -66,21 +65,19 @@ class FastifyGate extends Gate<unknown> {
     this.#fastify = fastify;
   }
 
-  /** Runs one upgrade through Fastify. Always true: what no route upgrades gets Fastify's 404. */
-  override handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+  /** Runs one upgrade through Fastify: what no route upgrades gets Fastify's 404. */
+  protected override runFramework(up: PreparedUpgrade<unknown>): void {
     const fastify = this.#fastify;
-    this.handleWith(req, socket, head, (up) => {
-      // Fastify's own 404 echoes the URL into its body and its log line; with no route to read the query,
-      // a `?token=` must not get that far.
-      if (
-        req.url?.includes('?') &&
-        !fastify.findRoute({ method: 'GET', url: req.url, constraints: constraintsOf(req) })
-      )
-        req.url = redactUrl(req.url);
-      // Fastify's router and lifecycle answer into the bound response: hooks, schema, 404, error handler.
-      fastify.routing(req, up.response);
-    });
-    return true;
+    const req = up.req;
+    // Fastify's own 404 echoes the URL into its body and its log line; with no route to read the query,
+    // a `?token=` must not get that far.
+    if (
+      req.url?.includes('?') &&
+      !fastify.findRoute({ method: 'GET', url: req.url, constraints: constraintsOf(req) })
+    )
+      req.url = redactUrl(req.url);
+    // Fastify's router and lifecycle answer into the bound response: hooks, schema, 404, error handler.
+    fastify.routing(req, up.response);
   }
 }
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { Gate, type GateOptions, type Handler, type RouteOptions } from '@wsgate/core';
+import { Gate, type GateOptions, type Handler, type PreparedUpgrade, type RouteOptions } from '@wsgate/core';
 import type Koa from 'koa';
 import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
 import { type AnyMiddleware, compose } from './compose.js';
@@ -66,10 +65,9 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
     return typeof a === 'function' ? this.ws(path, run) : this.ws(path, a, run);
   }
 
-  /** Runs one upgrade through the app's middleware chain; always takes the socket. */
-  override handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    this.handleWith(req, socket, head, (up) => runUpgrade(this.app as unknown as Koa, up, this.#deps));
-    return true;
+  /** Runs one upgrade through the app's middleware chain: what nothing upgrades gets Koa's 404. */
+  protected override runFramework(up: PreparedUpgrade<TUser>): void {
+    runUpgrade(this.app as unknown as Koa, up, this.#deps);
   }
 
   /** The app's middleware, composed once per change (Koa only ever appends). */
