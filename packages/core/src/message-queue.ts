@@ -9,11 +9,6 @@ import type { Message, Session } from './session.js';
 export const QUEUE_MESSAGES = 256;
 export const QUEUE_BYTES = 1 << 20;
 
-/** A message's size in bytes, as the queue bounds count it. */
-export function sizeOf(m: Message): number {
-  return typeof m === 'string' ? Buffer.byteLength(m) : m.length;
-}
-
 /** Puts `front` before the queue's contents, in place (a delivery in progress may be shifting from it). */
 export function prepend(queue: Message[], front: readonly Message[]): void {
   const n = front.length;

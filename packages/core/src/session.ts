@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { broadcastPendingFor, settleBroadcasts } from './broadcast.js';
 import { CloseCode, checkClose } from './close-codes.js';
-import { MessageIterator, prepend, QUEUE_BYTES, QUEUE_MESSAGES, sizeOf } from './message-queue.js';
+import { MessageIterator, prepend, QUEUE_BYTES, QUEUE_MESSAGES } from './message-queue.js';
 import type { Settings } from './options.js';
 import type { Params } from './router.js';
 import { sizeOfSendData } from './send-data.js';
@@ -338,7 +338,7 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
     const queue = this.#queue;
     this.#held = true;
     let bytes = 0;
-    for (const m of queue) bytes += sizeOf(m);
+    for (const m of queue) bytes += sizeOfSendData(m, 'a held message');
     this.#queuedBytes = bytes;
     const emitter = this as unknown as EventEmitter;
     emitter.off('newListener', onNewListener);

@@ -461,8 +461,8 @@ function runHandler<TUser, TContext>(
     return;
   }
   // Closures only for a handler that returned a promise: most handlers attach listeners and return.
-  if (result && typeof (result as Promise<void>).then === 'function') {
-    (result as Promise<void>).then(
+  if (isThenable(result)) {
+    result.then(
       () => session._markReady(),
       (err: unknown) => handlerFailed(err, session, host, req),
     );
