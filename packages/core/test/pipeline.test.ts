@@ -2,10 +2,19 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { listening } from '../../../test/support/listening.ts';
 import { rawRequest } from '../../../test/support/raw.ts';
 import { nextMessage, openClient } from '../../../test/support/ws.ts';
 import { errorAnswer } from '../src/http-error.js';
 import { createGate, HttpError, PreparedUpgrade, writeRejection } from '../src/index.js';
+
+/** An attached server on 127.0.0.1:0; `close` ends the gate before the server. */
+async function serve(gate: ReturnType<typeof createGate>) {
+  const server = createServer();
+  gate.attach(server);
+  server.listen(0, '127.0.0.1');
+  return listening(server, gate);
+}
 
 describe('gate.attach', () => {
   it('is idempotent per server: attaching twice handles each upgrade once', async () => {
@@ -37,25 +46,20 @@ describe('gate.attach', () => {
   it("unmatched: 'ignore' leaves the socket to another listener, else answers 404 after handshakeTimeout", async () => {
     const gate = createGate({ unmatched: 'ignore', handshakeTimeout: 100, heartbeat: false });
     gate.route('/mine', (s) => s.send('mine'));
-    const server = createServer();
-    gate.attach(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const t = await serve(gate);
     try {
       // Nobody else listens: a 404, not a hanging socket.
-      const a = await rawRequest(`${url}/theirs`);
+      const a = await rawRequest(`${t.url}/theirs`);
       expect(a.status).toBe(404);
       expect(a.closed).toBe(true);
       // Another listener takes what we leave.
-      server.on('upgrade', (req, socket) => {
+      t.server.on('upgrade', (req, socket) => {
         if (req.url === '/theirs') socket.end('HTTP/1.1 418 I am a teapot\r\nConnection: close\r\n\r\n');
       });
-      const b = await rawRequest(`${url}/theirs`);
+      const b = await rawRequest(`${t.url}/theirs`);
       expect(b.status).toBe(418);
     } finally {
-      await gate.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await t.close();
     }
   });
 });
@@ -68,29 +72,24 @@ describe('shouldHandle', () => {
       heartbeat: false,
     });
     gate.route('/*', (s) => s.send('mine'));
-    const server = createServer();
-    gate.attach(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const t = await serve(gate);
     try {
-      const ws = await openClient(`${url.replace('http', 'ws')}/mine`);
+      const ws = await openClient(`${t.wsUrl}/mine`);
       expect(await nextMessage(ws)).toBe('mine');
       ws.close();
-      const alone = await rawRequest(`${url}/theirs`);
+      const alone = await rawRequest(`${t.url}/theirs`);
       expect(alone.status).toBe(404);
       expect(alone.closed).toBe(true);
-      server.on('upgrade', (req, socket) => {
+      t.server.on('upgrade', (req, socket) => {
         if (req.url?.startsWith('/theirs'))
           socket.end('HTTP/1.1 418 I am a teapot\r\nConnection: close\r\n\r\n');
       });
-      const shared = await rawRequest(`${url}/theirs`);
+      const shared = await rawRequest(`${t.url}/theirs`);
       expect(shared.status).toBe(418);
       // Declined upgrades are not the gate's: not counted as its refusals.
       expect(gate.stats().rejected).toEqual({});
     } finally {
-      await gate.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await t.close();
     }
   });
 
@@ -104,18 +103,14 @@ describe('shouldHandle', () => {
       heartbeat: false,
     });
     gate.route('/x', (s) => s.send('never'));
-    const server = createServer();
-    gate.attach(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const t = await serve(gate);
     try {
-      const answer = await rawRequest(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x`);
+      const answer = await rawRequest(`${t.url}/x`);
       expect(answer.status).toBe(500);
       expect(errors).toEqual([['broken filter', 'upgrade']]);
       expect(gate.sessions.size).toBe(0);
     } finally {
-      await gate.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await t.close();
     }
     expect(() => createGate({ shouldHandle: '/ws' as never })).toThrow(/shouldHandle/);
   });
