@@ -7,7 +7,13 @@ import type { ConformanceTarget } from '../conformance/target.ts';
 export const fastifyTarget: ConformanceTarget = {
   name: 'fastify',
   async start(options, routes) {
-    const app = Fastify({ logger: false });
+    // A test that passes a logger sees Fastify's own lines too (pino, with the routes' serializers).
+    const log = options.logger;
+    const app = Fastify({
+      logger: log
+        ? { level: 'debug', stream: { write: (line: string) => log.info?.({}, line.trim()) } }
+        : false,
+    });
     await app.register(wsgate, options);
     for (const r of routes) app.ws(r.path, r.options ? { ws: r.options } : {}, r.handler);
     app.get('/', async () => 'plain http');

@@ -62,9 +62,14 @@ function shapeRoute(opts: Opts, registry: Registry): void {
   const page = opts.handler as unknown as Handler;
   if (wsHandler === undefined) {
     if (!methods.includes('GET')) return;
-    // A GET route without a WebSocket handler: an upgrade gets the app's own 404 after the hooks ran.
+    redactQueryInLogs(opts, 'upgrades');
+    // A GET route without a WebSocket handler: an upgrade gets the app's own 404 after the hooks ran. Its
+    // body and log line echo `request.raw.url`; the query (a `?token=`) goes first.
     opts.handler = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      if (PreparedUpgrade.of(request.raw)) return reply.callNotFound();
+      if (PreparedUpgrade.of(request.raw)) {
+        request.raw.url = redactUrl(request.raw.url);
+        return reply.callNotFound();
+      }
       return page.call(this, request, reply);
     } as RouteOptions['handler'];
     return;
@@ -78,7 +83,7 @@ function shapeRoute(opts: Opts, registry: Registry): void {
     if (registry.gate) registry.gate.settings(options);
     else registry.pending.push(options);
   }
-  redactQueryInLogs(opts);
+  redactQueryInLogs(opts, 'always');
   opts.handler = function (this: FastifyInstance, a: unknown, b: unknown) {
     const request = a as FastifyRequest;
     const up = request?.raw ? PreparedUpgrade.of(request.raw) : undefined;
@@ -118,16 +123,21 @@ function isReply(value: unknown): value is FastifyReply {
 type Serializer = (value: unknown) => unknown;
 
 /**
- * Browsers can only authenticate a WebSocket with a cookie or a `?token=` in the URL, so on WebSocket
- * routes the request serializer (Fastify's "incoming request" line and error lines) drops query values.
+ * Browsers can only authenticate a WebSocket with a cookie or a `?token=` in the URL, so the request
+ * serializer (Fastify's "incoming request" line and error lines) drops query values: on WebSocket routes
+ * for every request, on other GET routes for upgrades (which they answer with a 404).
  */
-function redactQueryInLogs(opts: Opts): void {
+function redactQueryInLogs(opts: Opts, when: 'always' | 'upgrades'): void {
   const serializers: Record<string, Serializer> = {};
   // for-in: Fastify chains instance-level serializers through the prototype.
   for (const key in opts.logSerializers) serializers[key] = opts.logSerializers[key] as Serializer;
   const inner = serializers.req;
   serializers.req = (value) => {
     const out = inner ? inner(value) : defaultReqShape(value as FastifyRequest);
+    if (when === 'upgrades') {
+      const raw = (value as Partial<FastifyRequest> | null)?.raw;
+      if (raw === undefined || PreparedUpgrade.of(raw) === undefined) return out;
+    }
     if (out && typeof out === 'object' && typeof (out as { url?: unknown }).url === 'string') {
       return { ...out, url: redactUrl((out as { url: string }).url) };
     }
