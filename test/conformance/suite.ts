@@ -4,6 +4,7 @@ import { handshakeFuzzSuite } from './handshake-fuzz.ts';
 import { peerSuite } from './peers.ts';
 import { protocolSuite } from './protocol.ts';
 import { refusalSuite } from './refusals.ts';
+import { reliabilitySuite } from './reliability.ts';
 import { robustnessSuite } from './robustness.ts';
 import { securitySuite } from './security.ts';
 import { sessionSuite } from './sessions.ts';
@@ -18,6 +19,7 @@ import { topicSuite } from './topics.ts';
 export function runConformance(target: ConformanceTarget): void {
   refusalSuite(target);
   robustnessSuite(target);
+  reliabilitySuite(target);
   sessionSuite(target);
   topicSuite(target);
   shutdownSuite(target);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Broker, memoryBroker } from './broker.js';
@@ -9,6 +9,7 @@ import { spreadOver } from './drain.js';
 import { checkUpgradeRequest } from './handshake.js';
 import { Heartbeat } from './heartbeat.js';
 import { checkHost, isLoopbackAddress } from './hosts.js';
+import { afterInFlight } from './in-flight.js';
 import { type InjectOptions, inject } from './inject.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
 import {
@@ -66,6 +67,20 @@ interface Route<TUser> {
 
 const noop = (): void => {};
 const kTaken = Symbol('wsgate.taken');
+const kGuarded = Symbol('wsgate.guarded');
+
+/**
+ * The one guard every socket wsgate sees gets first, whatever becomes of it (declined by `shouldHandle`,
+ * left to another listener, held, refused, upgraded): Node removed its own `'error'` listener before
+ * `'upgrade'`, so a TCP reset on an unguarded socket is an unhandled `'error'` that ends the process.
+ * Harmless for a listener that takes the socket over: it adds its own.
+ */
+function guard(socket: Duplex): void {
+  const marked = socket as Duplex & { [kGuarded]?: boolean };
+  if (marked[kGuarded]) return;
+  marked[kGuarded] = true;
+  socket.on('error', noop);
+}
 
 /**
  * The WebSocket gate: one per app. Owns the upgrade pipeline, the sessions, topics, heartbeat and
@@ -187,6 +202,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     const existing = this.#attached.get(server);
     if (existing) return existing.detach;
     const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      guard(socket);
       const mine = this.#shouldHandle(req, socket);
       if (mine === undefined || (mine && this.handleUpgrade(req, socket, head))) return;
       // Not ours (`shouldHandle`, or `unmatched: 'ignore'`) and nobody else listens: answer 404 rather
@@ -231,30 +247,52 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   /**
    * Handles one upgrade: through the framework for an adapter's gate ({@link Gate.runFramework}), else
    * with the gate's own routes. Returns false only when no route matched and `unmatched` is `'ignore'`:
-   * the socket is then untouched and belongs to the caller.
+   * the socket then belongs to the caller, untouched but for an `'error'` listener (so a reset while
+   * nobody holds it cannot crash the process). An upgrade pipelined behind a plain request on the same
+   * connection is handled once that request's response has been written.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const marked = socket as Duplex & { [kTaken]?: boolean };
     if (marked[kTaken]) return true;
+    guard(socket);
+    let match: ReturnType<RouteTable<Route<TUser>>['match']> | 'malformed' = null;
+    if (this.runFramework === undefined) {
+      try {
+        match = this.#routes.match(splitUrl(req.url ?? '/').pathname);
+      } catch {
+        match = 'malformed';
+      }
+      if (match === null || match === 'malformed') {
+        if (this.options.unmatched === 'ignore') return false;
+      }
+    }
+    marked[kTaken] = true;
+    const run = () => this.#handle(req, socket, head, match);
+    if (!afterInFlight(socket, run, this.#defaults.handshakeTimeout)) run();
+    return true;
+  }
+
+  /** `handleUpgrade` once no earlier response on the connection is in flight. */
+  #handle(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    match: ReturnType<RouteTable<Route<TUser>>['match']> | 'malformed',
+  ): void {
     if (this.runFramework !== undefined) {
       this.handleWith(req, socket, head, this.#runFramework);
-      return true;
+      return;
     }
-    let match: ReturnType<RouteTable<Route<TUser>>['match']>;
-    try {
-      match = this.#routes.match(splitUrl(req.url ?? '/').pathname);
-    } catch {
-      if (this.options.unmatched === 'ignore') return false;
+    if (match === 'malformed') {
       if (this.#begin(req, socket)) this.#refuse(req, socket, 400, 'Malformed URL');
-      return true;
+      return;
     }
-    if (!match && this.options.unmatched === 'ignore') return false;
     if (!match) {
       if (this.#begin(req, socket)) this.#refuse(req, socket, 404, 'No WebSocket route matches this path');
-      return true;
+      return;
     }
     const upgrade = this.prepare(req, socket, head, match.value.options);
-    if (!upgrade) return true;
+    if (!upgrade) return;
     upgrade
       .accept(match.value.handler, {
         context: req,
@@ -263,7 +301,6 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
         options: match.value.options,
       })
       .catch(noop); // the client has been answered and real errors reported
-    return true;
   }
 
   /**
@@ -281,7 +318,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     try {
       if (this.#closing)
         return this.#refuse(req, socket, 503, 'Server is shutting down', { 'Retry-After': '5' });
-      if (this.sessions.size >= this.#limits.connections) {
+      // Handshakes in progress count: concurrent upgrades behind a slow authenticate or middleware would
+      // otherwise all pass this check before the first of them opens.
+      if (this.sessions.size + this.#pending.size >= this.#limits.connections) {
         return this.#refuse(req, socket, 503, 'Too many connections', { 'Retry-After': '5' });
       }
       if (this.#pending.size >= this.#limits.pendingHandshakes) {
@@ -473,8 +512,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   #begin(req: IncomingMessage, socket: Duplex): boolean {
     const marked = socket as Duplex & { [kTaken]?: boolean };
     marked[kTaken] = true;
-    // Node removed its own 'error' listener before 'upgrade'; an unguarded ECONNRESET would crash the process.
-    socket.on('error', noop);
+    guard(socket);
     try {
       const invalid = checkUpgradeRequest(req);
       if (invalid) return this.#refuse(req, socket, invalid.status, invalid.reason, invalid.headers) ?? false;
@@ -499,18 +537,25 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     }, this.#defaults.handshakeTimeout);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
+    // A client that gave up on its side needs no 404: release the socket now, not at the timeout.
+    socket.once('end', () => socket.destroy());
   }
 
+  /**
+   * Whether the server the request came through listens on a loopback address. Decided from the address
+   * it listens on now, and cached only while it listens: a request before `listen()` (an `inject`) must not
+   * fix the answer, and a server that closes may listen again elsewhere.
+   */
   #loopbackBound(req: IncomingMessage): boolean {
-    const server = (req.socket as unknown as { server?: { address?: () => AddressInfo | string | null } })
-      .server;
+    const server = (req.socket as unknown as { server?: Server }).server;
     if (!server || typeof server.address !== 'function') return false;
-    let v = this.#loopback.get(server);
-    if (v === undefined) {
-      const addr = server.address();
-      v = addr !== null && typeof addr === 'object' && isLoopbackAddress(addr.address);
-      this.#loopback.set(server, v);
-    }
+    const known = this.#loopback.get(server);
+    if (known !== undefined) return known;
+    const addr = server.address();
+    if (addr === null) return false;
+    const v = typeof addr === 'object' && isLoopbackAddress(addr.address);
+    this.#loopback.set(server, v);
+    server.once('close', () => this.#loopback.delete(server));
     return v;
   }
 
