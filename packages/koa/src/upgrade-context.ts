@@ -99,6 +99,9 @@ export function runUpgrade<TUser>(app: Koa, up: PreparedUpgrade<TUser>, deps: Up
     // After the 101 the session owns the socket (a socket error reaches it directly); a refused upgrade
     // has already been answered and counted by the gate.
     if (err == null || opened || err instanceof UpgradeAbortedError) return;
+    // The client reset the connection while the chain ran: Koa's on-finished hands the socket's own error
+    // here, and app.onerror would print client behaviour as a server error. The gate has released it.
+    if (up.req.socket.destroyed && isSocketError(err)) return;
     koaOnerror.call(ctx, err);
   };
 
@@ -116,3 +119,9 @@ export function runUpgrade<TUser>(app: Koa, up: PreparedUpgrade<TUser>, deps: Up
 }
 
 const noopNext: Next = () => Promise.resolve();
+
+/** An error a socket raised on its own reading or writing (ECONNRESET, EPIPE), not one the app threw. */
+function isSocketError(err: unknown): boolean {
+  const syscall = (err as { syscall?: unknown }).syscall;
+  return syscall === 'read' || syscall === 'write';
+}
