@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { Gate, type GateOptions, PreparedUpgrade, redactUrl, type TrustProxy } from '@wsgate/core';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  RouteShorthandOptions,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { registryOf, track } from './routes.js';
 import type { InjectWSOptions, WsgateFastifyOptions, WsHandler } from './types.js';
@@ -47,6 +53,7 @@ const plugin: FastifyPluginAsync<WsgateFastifyOptions> = async (fastify, options
     return gate.inject(path, { ...injectOptions, server: fastify.server });
   });
 
+  redactNotFound(fastify);
   const detach = gate.attach(fastify.server);
   // Sessions close in preClose: onClose runs after server.close(), which waits for every open socket.
   fastify.addHook('preClose', () => gate.close());
@@ -87,14 +94,48 @@ function constraintsOf(req: IncomingMessage): Record<string, string | undefined>
   return { host: req.headers.host, version: Array.isArray(version) ? version[0] : version };
 }
 
-/** Fastify keeps its `trustProxy` option only internally; wsgate must read the same value. */
-function fastifyTrustProxy(fastify: FastifyInstance): TrustProxy | undefined {
+/** A value Fastify keeps under one of its internal symbols, found by the symbol's description. */
+function internal<T>(fastify: FastifyInstance, description: string): T | undefined {
   for (let o: object | null = fastify; o; o = Object.getPrototypeOf(o)) {
-    const key = Object.getOwnPropertySymbols(o).find((s) => s.description === 'fastify.options');
-    if (key) return (o as Record<symbol, { trustProxy?: TrustProxy }>)[key]?.trustProxy;
+    const key = Object.getOwnPropertySymbols(o).find((s) => s.description === description);
+    if (key) return (o as Record<symbol, T>)[key];
   }
   return undefined;
 }
+
+/** Fastify keeps its `trustProxy` option only internally; wsgate must read the same value. */
+function fastifyTrustProxy(fastify: FastifyInstance): TrustProxy | undefined {
+  return internal<{ trustProxy?: TrustProxy }>(fastify, 'fastify.options')?.trustProxy;
+}
+
+/**
+ * `reply.callNotFound()` (a GET route that cannot upgrade, or any hook that answers 404) ends in Fastify's
+ * 404, whose body and log line echo `request.raw.url`: for an upgrade, a `?token=`. Redacted there, so
+ * `request.url` stays intact for the hooks that ran before. Fastify builds route replies on its base
+ * Reply prototype, which every instance shares; the wrapper acts only on requests a gate prepared.
+ */
+function redactNotFound(fastify: FastifyInstance): void {
+  let proto: object | null = internal<{ prototype: object }>(fastify, 'fastify.Reply')?.prototype ?? null;
+  let base: FastifyReply | undefined;
+  for (; proto; proto = Object.getPrototypeOf(proto))
+    if (Object.hasOwn(proto, 'callNotFound')) base = proto as FastifyReply;
+  if (!base || Object.hasOwn(base, kRedacting)) return;
+  const callNotFound = base.callNotFound;
+  Object.defineProperties(base, {
+    [kRedacting]: { value: true },
+    callNotFound: {
+      configurable: true,
+      writable: true,
+      value: function (this: FastifyReply) {
+        const raw = this.request.raw;
+        if (PreparedUpgrade.of(raw) !== undefined && raw.url?.includes('?')) raw.url = redactUrl(raw.url);
+        return callNotFound.call(this);
+      },
+    },
+  });
+}
+
+const kRedacting = Symbol('wsgate.redactNotFound');
 
 /**
  * The wsgate Fastify plugin. WebSocket upgrades go through Fastify's router and lifecycle (`onRequest`,

@@ -63,13 +63,10 @@ function shapeRoute(opts: Opts, registry: Registry): void {
   if (wsHandler === undefined) {
     if (!methods.includes('GET')) return;
     redactQueryInLogs(opts, 'upgrades');
-    // A GET route without a WebSocket handler: an upgrade gets the app's own 404 after the hooks ran. Its
-    // body and log line echo `request.raw.url`; the query (a `?token=`) goes first.
+    // A GET route without a WebSocket handler: an upgrade gets the app's own 404 after the hooks ran
+    // (with the query redacted from its body and log line: see redactNotFound).
     opts.handler = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      if (PreparedUpgrade.of(request.raw)) {
-        request.raw.url = redactUrl(request.raw.url);
-        return reply.callNotFound();
-      }
+      if (PreparedUpgrade.of(request.raw)) return reply.callNotFound();
       return page.call(this, request, reply);
     } as RouteOptions['handler'];
     return;
