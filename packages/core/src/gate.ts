@@ -306,7 +306,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   /**
    * Steps 1, 2 and the global parts of 4 and 5 of the pipeline, for adapters: guards the socket, answers
    * invalid upgrades, shutdown, limits, Host and Origin. Returns null when the request was already
-   * answered; otherwise the framework runs its own pipeline and then calls `accept` or `reject`.
+   * answered; otherwise the framework runs its own pipeline and then calls `accept` or `reject`. It
+   * answers at once: for an upgrade pipelined behind a plain request whose response is still being
+   * written, use `handleWith` or `handleUpgrade`, which wait for it.
    */
   prepare(
     req: IncomingMessage,
@@ -370,9 +372,21 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   /**
    * For adapters: `prepare()`, then `run(upgrade)` sends it through the framework's own pipeline, which
    * answers into `upgrade.response` or calls `upgrade.accept()`. A synchronous throw from the framework is
-   * reported and answered 500, never left to escape the server's `'upgrade'` listener.
+   * reported and answered 500, never left to escape the server's `'upgrade'` listener. An upgrade pipelined
+   * behind a plain request waits until that request's response has been written.
    */
   handleWith(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    run: (upgrade: PreparedUpgrade<TUser>) => void,
+  ): void {
+    guard(socket);
+    const go = () => this.#handleWith(req, socket, head, run);
+    if (!afterInFlight(socket, go, this.#defaults.handshakeTimeout)) go();
+  }
+
+  #handleWith(
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
