@@ -225,54 +225,60 @@ export function reliabilitySuite(target: ConformanceTarget): void {
       }
     });
 
-    it('limits.connections counts handshakes in progress: concurrent upgrades behind an async authenticate never overshoot it', async () => {
-      const LIMIT = 3;
-      const CLIENTS = 12;
-      let release!: () => void;
-      const released = new Promise<void>((r) => {
-        release = r;
-      });
-      let inAuth = 0;
-      let most = 0;
-      const t = await target.start(
-        {
-          limits: { connections: LIMIT },
-          authenticate: async () => {
-            inAuth++;
-            await released;
-            return { ok: true };
+    it.each([
+      ['connections', 503],
+      ['connectionsPerIp', 429],
+    ] as const)(
+      'limits.%s counts handshakes in progress: concurrent upgrades behind an async authenticate never overshoot it (%i beyond)',
+      async (limit, status) => {
+        const LIMIT = 3;
+        const CLIENTS = 12;
+        let release!: () => void;
+        const released = new Promise<void>((r) => {
+          release = r;
+        });
+        let inAuth = 0;
+        let most = 0;
+        const t = await target.start(
+          {
+            limits: { [limit]: LIMIT },
+            authenticate: async () => {
+              inAuth++;
+              await released;
+              return { ok: true };
+            },
           },
-        },
-        [echo],
-      );
-      t.gate.on('open', () => {
-        most = Math.max(most, t.gate.sessions.size);
-      });
-      const clients = await Promise.all(Array.from({ length: CLIENTS }, () => rawClient(t.url)));
-      try {
-        for (const c of clients) c.socket.write(upgradeRequest(t.url, '/echo'));
-        // Everything beyond the limit is refused while the first ones are still inside authenticate.
-        const refusals = clients.map((c) =>
-          c.until((x) => x.includes('\r\n\r\n'), 'an answer').then((x) => responses(x)[0]),
+          [echo],
         );
-        // A failed run destroys the clients in `finally`: no unhandled rejection on top of the failure.
-        for (const r of refusals) r.catch(() => {});
-        await until(() => (t.gate.stats().rejected['503'] ?? 0) === CLIENTS - LIMIT, 'the refusals');
-        expect(inAuth).toBe(LIMIT);
-        release();
-        const answers = await Promise.all(refusals);
-        expect(answers.filter((a) => a?.status === 101)).toHaveLength(LIMIT);
-        const refused = answers.filter((a) => a?.status === 503);
-        expect(refused).toHaveLength(CLIENTS - LIMIT);
-        for (const a of refused) expect(a?.headers['retry-after']).toBeDefined();
-        expect(most).toBe(LIMIT);
-        expect(t.gate.sessions.size).toBe(LIMIT);
-      } finally {
-        release();
-        for (const c of clients) c.socket.destroy();
-        await t.close();
-      }
-    });
+        t.gate.on('open', () => {
+          most = Math.max(most, t.gate.sessions.size);
+        });
+        const clients = await Promise.all(Array.from({ length: CLIENTS }, () => rawClient(t.url)));
+        try {
+          for (const c of clients) c.socket.write(upgradeRequest(t.url, '/echo'));
+          // Everything beyond the limit is refused while the first ones are still inside authenticate.
+          const refusals = clients.map((c) =>
+            c.until((x) => x.includes('\r\n\r\n'), 'an answer').then((x) => responses(x)[0]),
+          );
+          // A failed run destroys the clients in `finally`: no unhandled rejection on top of the failure.
+          for (const r of refusals) r.catch(() => {});
+          await until(() => (t.gate.stats().rejected[status] ?? 0) === CLIENTS - LIMIT, 'the refusals');
+          expect(inAuth).toBe(LIMIT);
+          release();
+          const answers = await Promise.all(refusals);
+          expect(answers.filter((a) => a?.status === 101)).toHaveLength(LIMIT);
+          const refused = answers.filter((a) => a?.status === status);
+          expect(refused).toHaveLength(CLIENTS - LIMIT);
+          for (const a of refused) expect(a?.headers['retry-after']).toBeDefined();
+          expect(most).toBe(LIMIT);
+          expect(t.gate.sessions.size).toBe(LIMIT);
+        } finally {
+          release();
+          for (const c of clients) c.socket.destroy();
+          await t.close();
+        }
+      },
+    );
 
     it('an upgrade to a plain GET route or to no route never echoes its ?token= in the answer or a log line', async () => {
       const TOKEN = 'P1P3L1N3-T0K3N-77';
