@@ -201,13 +201,18 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   attach(server: Server): () => void {
     const existing = this.#attached.get(server);
     if (existing) return existing.detach;
-    const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      guard(socket);
+    const decide = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const mine = this.#shouldHandle(req, socket);
       if (mine === undefined || (mine && this.handleUpgrade(req, socket, head))) return;
       // Not ours (`shouldHandle`, or `unmatched: 'ignore'`) and nobody else listens: answer 404 rather
       // than leave the socket hanging.
       if (server.listenerCount('upgrade') <= 1) this.#notFoundLater(socket);
+    };
+    const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      guard(socket);
+      // Every answer (a 500 from shouldHandle, the late 404, the upgrade) waits for a pipelined page.
+      const run = () => decide(req, socket, head);
+      if (!afterInFlight(socket, run, this.#defaults.handshakeTimeout)) run();
     };
     const detach = () => {
       server.off('upgrade', listener);
@@ -545,8 +550,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   }
 
   #notFoundLater(socket: Duplex): void {
+    // Bytes already written belong to earlier responses on a keep-alive connection, not to a taker.
+    const written = (socket as Socket).bytesWritten;
     const timer = setTimeout(() => {
-      if (!socket.destroyed && (socket as Socket).bytesWritten === 0)
+      if (socket.destroyed) return;
+      if ((socket as Socket).bytesWritten === written)
         writeRejection(socket, 404, 'No WebSocket route matches this path');
     }, this.#defaults.handshakeTimeout);
     timer.unref();

@@ -16,7 +16,11 @@ afterEach(async () => {
 });
 
 async function start(handshakeTimeout: number): Promise<string> {
-  gate = createGate({ handshakeTimeout, onError: (e) => errors.push(e) });
+  gate = createGate({
+    handshakeTimeout,
+    onError: (e) => errors.push(e),
+    shouldHandle: (req) => !req.url?.startsWith('/other/'),
+  });
   gate.route('/echo', () => {});
   server = createServer((req, res) => {
     if (req.url === '/hang') return; // a page that never answers
@@ -51,6 +55,15 @@ describe('an upgrade pipelined behind a plain request', () => {
     expect(c.text).toBe('');
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     await until(() => gate!.stats().pending === 0, 'nothing pending');
+    expect(errors).toEqual([]);
+  });
+
+  it('declined by shouldHandle with nobody else listening: the page, then the late 404 (not a socket held forever)', async () => {
+    const url = await start(150);
+    const c = await rawClient(url);
+    c.socket.write(plainGet(url, '/') + upgradeRequest(url, '/other/x'));
+    await c.closed;
+    expect(responses(c.text).map((r) => r.status)).toEqual([200, 404]);
     expect(errors).toEqual([]);
   });
 });
