@@ -80,25 +80,6 @@ export type FastifyWsHandler<
   >,
 ) => unknown;
 
-/** @deprecated renamed {@link FastifyWsHandler}, as `ExpressWsHandler` and `KoaWsHandler`. */
-export type WsHandler<
-  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
-  RawServer extends RawServerBase = RawServerDefault,
-  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
-  SchemaCompiler extends FastifySchema = FastifySchema,
-  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
-  ContextConfig = ContextConfigDefault,
-  Logger extends FastifyBaseLogger = FastifyBaseLogger,
-> = FastifyWsHandler<
-  RouteGeneric,
-  RawServer,
-  RawRequest,
-  SchemaCompiler,
-  TypeProvider,
-  ContextConfig,
-  Logger
->;
-
 /** Options of `fastify.injectWS()`: core's inject options without `server` (always `fastify.server`). */
 export type InjectWSOptions = Omit<InjectOptions, 'server'>;
 

@@ -1,22 +1,6 @@
 /** @module @wsgate/koa: Koa 2/3 adapter; the app's middleware chain decides before the WebSocket handshake. */
-// The same core re-exports in @wsgate/express, @wsgate/fastify and @wsgate/koa.
-export {
-  CloseCode,
-  type GateOptions,
-  type GateStats,
-  type Handler,
-  HttpError,
-  InjectRejectedError,
-  type Logger,
-  type Message,
-  memoryBroker,
-  type Params,
-  type RouteOptions,
-  type RouteParams,
-  type SendData,
-  Session,
-  UpgradeAbortedError,
-} from '@wsgate/core';
+// The same core names from every adapter: Session, HttpError, CloseCode, memoryBroker, the option types...
+export * from '@wsgate/core/common';
 export { KoaGate, wsgate } from './gate.js';
 export type {
   AcceptOptions,
