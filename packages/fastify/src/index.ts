@@ -12,7 +12,6 @@ export type {
   FastifyWsHandler,
   InjectWSOptions,
   WsgateFastifyOptions,
+  WsHandler,
 } from './types.js';
-/** @deprecated renamed `FastifyWsHandler`, as `ExpressWsHandler` and `KoaWsHandler`. */
-export type { FastifyWsHandler as WsHandler } from './types.js';
 export default wsgate;

@@ -80,6 +80,9 @@ export type FastifyWsHandler<
   >,
 ) => unknown;
 
+/** @deprecated renamed {@link FastifyWsHandler}, as `ExpressWsHandler` and `KoaWsHandler`. */
+export type { FastifyWsHandler as WsHandler };
+
 /** Options of `fastify.injectWS()`: core's inject options without `server` (always `fastify.server`). */
 export type InjectWSOptions = Omit<InjectOptions, 'server'>;
 
