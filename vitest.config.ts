@@ -20,5 +20,12 @@ export default defineConfig({
     retry: process.env.CI ? 1 : 0,
     reporters,
     server: { deps: { inline: [/@wsgate\//] } },
+    // `*.test-d.ts` files are type tests: tsc compiles them and every failed `expectTypeOf` or unused
+    // `@ts-expect-error` is a failed test in the same run (and the same counts) as the runtime tests.
+    typecheck: {
+      enabled: true,
+      include: ['packages/*/test/**/*.test-d.ts', 'test/**/*.test-d.ts'],
+      tsconfig: './tsconfig.json',
+    },
   },
 });

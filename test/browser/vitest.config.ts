@@ -13,6 +13,8 @@ export default defineConfig({
     ...base.test,
     include: ['test/browser/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
+    // The type tests run once, with the root suites.
+    typecheck: { enabled: false },
     // Chromium is heavy on a shared 2-core machine: one file at a time, generous timeouts.
     fileParallelism: false,
     testTimeout: 90_000,

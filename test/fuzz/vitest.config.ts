@@ -11,6 +11,8 @@ export default defineConfig({
     ...base.test,
     include: ['test/fuzz/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
+    // The type tests run once, with the root suites.
+    typecheck: { enabled: false },
     testTimeout: 600_000,
     hookTimeout: 60_000,
   },

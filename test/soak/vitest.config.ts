@@ -12,6 +12,8 @@ export default defineConfig({
     ...base.test,
     include: ['test/soak/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
+    // The type tests run once, with the root suites.
+    typecheck: { enabled: false },
     testTimeout: 300_000,
     // Minutes long, and a failure here is load-related by design: never hidden behind a retry.
     retry: 0,

@@ -9,6 +9,7 @@ import { spreadOver } from './drain.js';
 import { checkUpgradeRequest } from './handshake.js';
 import { Heartbeat } from './heartbeat.js';
 import { checkHost, isLoopbackAddress } from './hosts.js';
+import { errorAnswer } from './http-error.js';
 import { afterInFlight } from './in-flight.js';
 import { type InjectOptions, inject } from './inject.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
@@ -23,6 +24,7 @@ import {
 import { checkOrigin } from './origin.js';
 import { clientInfo, compileTrust, ipKey, type TrustFn } from './proxy.js';
 import { writeRejection } from './reject.js';
+import type { RouteParams } from './route-params.js';
 import { RouteTable, splitUrl } from './router.js';
 import type { SendData, Session } from './session.js';
 import type { SessionHost } from './session-host.js';
@@ -30,6 +32,9 @@ import { SessionSet } from './sessions.js';
 import { type GateStats, StatsCounter } from './stats.js';
 import { Topics } from './topics.js';
 import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade.js';
+
+/** The handler of `gate.route(path, handler)`: the Node request, and `session.params` typed from `TPath`. */
+type RouteHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
 
 /** The events of a {@link Gate}, for metrics and tracing. */
 export interface GateEvents<TUser> {
@@ -162,10 +167,15 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
 
   /**
    * Registers a WebSocket route for core-alone use (`gate.attach(server)`). Patterns: `/rooms/:room`,
-   * `/files/:name?`, `/assets/*`. The most specific match wins.
+   * `/files/:name?`, `/assets/*`. The most specific match wins; `session.params` is typed from the path.
+   * A second route with the same path is a TypeError.
    */
-  route(path: string, handler: Handler<TUser, IncomingMessage>): this;
-  route(path: string, options: RouteOptions<TUser>, handler: Handler<TUser, IncomingMessage>): this;
+  route<TPath extends string>(path: TPath, handler: RouteHandler<TUser, TPath>): this;
+  route<TPath extends string>(
+    path: TPath,
+    options: RouteOptions<TUser>,
+    handler: RouteHandler<TUser, TPath>,
+  ): this;
   route(
     path: string,
     a: RouteOptions<TUser> | Handler<TUser, IncomingMessage>,
@@ -248,6 +258,15 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * one that does not uses its own routes.
    */
   protected runFramework?(upgrade: PreparedUpgrade<TUser>): void;
+
+  /**
+   * For adapters: an error that left the framework's chain during an upgrade (a middleware or hook threw
+   * before the 101) and that the framework's own error handling answers. A 5xx (or status-less) error goes
+   * to `onError` with phase `'framework'`; a 4xx is an answer, not a fault, and is not reported.
+   */
+  protected frameworkError(err: unknown, req: IncomingMessage): void {
+    if (!errorAnswer(err).expected) this.#report(err, 'framework', undefined, req);
+  }
 
   /**
    * Handles one upgrade: through the framework for an adapter's gate ({@link Gate.runFramework}), else

@@ -21,6 +21,7 @@ export type {
 export type { OriginPolicy } from './origin.js';
 export type { ClientInfo, TrustProxy } from './proxy.js';
 export { writeRejection } from './reject.js';
+export type { RouteParams } from './route-params.js';
 export { compilePattern, type Params, RouteTable, splitUrl } from './router.js';
 export { type Message, type SendData, Session, type SessionEvents } from './session.js';
 export { SessionSet } from './sessions.js';

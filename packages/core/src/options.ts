@@ -119,7 +119,10 @@ export interface GateOptions<TUser = unknown> extends RouteOptions<TUser> {
 export interface ErrorContext<TUser = unknown> {
   session?: Session<TUser> | undefined;
   req?: IncomingMessage | undefined;
-  /** Where it happened: 'handler', 'authenticate', 'broker', 'session', 'upgrade'. */
+  /**
+   * Where it happened: 'handler', 'authenticate', 'broker', 'session', 'upgrade', or 'framework' (an app's
+   * middleware or hook threw during an upgrade and the framework's error handling answered it).
+   */
   phase: string;
 }
 

@@ -115,6 +115,13 @@ export function splitUrl(url: string): { pathname: string; search: string } {
     : { pathname: target.slice(0, q), search: target.slice(q + 1) };
 }
 
+/** A path with its param names left out: two paths of one shape match the same requests. */
+function shapeOf(path: string): string {
+  return splitPath(path)
+    .map((seg) => (seg.startsWith('*') ? '*' : seg.startsWith(':') ? (seg.endsWith('?') ? ':?' : ':') : seg))
+    .join('/');
+}
+
 function decode(segment: string): string {
   return segment.includes('%') ? decodeURIComponent(segment) : segment;
 }
@@ -127,8 +134,18 @@ export class RouteTable<T> {
     return this.#routes.length;
   }
 
+  /**
+   * Adds a route. A path already in the table, or one that matches exactly the same requests (only its
+   * param names differ), is a TypeError: the second route could never be reached.
+   */
   add(path: string, value: T): void {
     const pattern = compilePattern(path);
+    const shape = shapeOf(path);
+    const taken = this.#routes.find((r) => shapeOf(r.pattern.path) === shape);
+    if (taken) {
+      const same = taken.pattern.path === path ? '' : ` as ${taken.pattern.path}`;
+      throw new TypeError(`wsgate: route ${path} is already registered${same}`);
+    }
     this.#routes.push({ pattern, value, order: this.#routes.length });
     this.#routes.sort((a, b) => b.pattern.rank - a.pattern.rank || a.order - b.order);
   }

@@ -50,9 +50,9 @@ export interface SessionInit<TUser> {
  * queued (the socket paused when the queue is long) and delivered in order as soon as the handler attaches
  * its first `message` listener, starts iterating, or settles.
  */
-export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
-  /** Route params, decoded. */
-  readonly params: Params;
+export class Session<TUser = unknown, TParams extends object = Params> extends EventEmitter<SessionEvents> {
+  /** Route params, decoded; typed from the route's path (see `RouteParams`). */
+  readonly params: TParams;
   /** What `authenticate` returned, else the framework's `req.user` / `request.user` / `ctx.state.user`. */
   readonly user: TUser | undefined;
   /** The selected subprotocol, or `''`. */
@@ -97,7 +97,7 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
   constructor(raw: WebSocket, init: SessionInit<TUser>) {
     super();
     this.raw = raw;
-    this.params = init.params;
+    this.params = init.params as TParams;
     this.user = init.user;
     this.protocol = init.protocol;
     this.remoteAddress = init.remoteAddress;

@@ -11,9 +11,12 @@ import { writeRejection } from './reject.js';
 import type { Params } from './router.js';
 import { Session } from './session.js';
 
-/** A WebSocket handler: called once per session, after the 101. A throw or rejection closes it with 1011. */
-export type Handler<TUser = unknown, TContext = IncomingMessage> = (
-  session: Session<TUser>,
+/**
+ * A WebSocket handler: called once per session, after the 101. A throw or rejection closes it with 1011.
+ * `TParams` types `session.params`; routes infer it from their path (see `RouteParams`).
+ */
+export type Handler<TUser = unknown, TContext = IncomingMessage, TParams extends object = Params> = (
+  session: Session<TUser, TParams>,
   context: TContext,
 ) => unknown;
 

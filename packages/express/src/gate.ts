@@ -1,15 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import {
-  Gate,
-  type GateOptions,
-  type PreparedUpgrade,
-  type RouteOptions,
-  type TrustProxy,
-} from '@wsgate/core';
+import { Gate, PreparedUpgrade, type RouteOptions, type TrustProxy } from '@wsgate/core';
 import type { Request, RequestHandler } from 'express-serve-static-core';
 import { upgradeHandler } from './handler.js';
 import { installSugar, registerOptions } from './sugar.js';
-import type { ExpressUser, ExpressWsHandler } from './types.js';
+import type { ExpressGateOptions, ExpressUser, ExpressWsHandler, SessionParams } from './types.js';
 
 /**
  * The parts of an Express 4 or 5 application wsgate uses (structural, so apps typed with either major's
@@ -20,9 +14,6 @@ export interface ExpressApp {
   get(setting: string): unknown;
   listen(...args: never[]): Server;
 }
-
-/** Options of {@link wsgate}: the core gate's options; `trustProxy` defaults to the app's `trust proxy`. */
-export type ExpressGateOptions<TUser> = GateOptions<TUser>;
 
 /**
  * A gate whose upgrades run through an Express app: `gate.prepare`, then the app's own router, middleware
@@ -37,19 +28,32 @@ export class ExpressGate<TUser = ExpressUser> extends Gate<TUser> {
     super(options);
     this.#app = app;
     this.#proto = proto;
+    hearChainErrors(app, (err, req) => this.frameworkError(err, req));
   }
 
   /**
    * An ordinary Express handler that upgrades: use it on `app.get`, any `Router`, under any mount prefix
    * and after any middleware. Non-upgrade requests go on with `next()`. `options` are route-level wsgate
-   * options (origins, authenticate, protocols, maxPayload, ...), validated now.
+   * options (origins, authenticate, protocols, maxPayload, ...), validated now; they come first, as in
+   * `app.ws(path, options, handler)` (the older `upgrade(handler, options)` order works too).
    */
-  upgrade<P = Request['params']>(
-    handler: ExpressWsHandler<TUser, Request<P>>,
-    options?: RouteOptions<TUser>,
-  ): RequestHandler<P> {
+  upgrade<P extends object = Request['params']>(handler: Upgrader<TUser, P>): RequestHandler<P>;
+  upgrade<P extends object = Request['params']>(
+    options: RouteOptions<TUser>,
+    handler: Upgrader<TUser, P>,
+  ): RequestHandler<P>;
+  /** @deprecated put the options first: `upgrade(options, handler)`, as everywhere else. */
+  upgrade<P extends object = Request['params']>(
+    handler: Upgrader<TUser, P>,
+    options: RouteOptions<TUser> | undefined,
+  ): RequestHandler<P>;
+  upgrade(
+    a: RouteOptions<TUser> | Upgrader<TUser, object>,
+    b?: RouteOptions<TUser> | Upgrader<TUser, object>,
+  ): RequestHandler {
+    const [handler, options] = typeof a === 'function' ? [a, b as RouteOptions<TUser> | undefined] : [b, a];
     registerOptions(this.#proto, options as RouteOptions<never> | undefined);
-    return upgradeHandler(handler, options) as unknown as RequestHandler<P>;
+    return upgradeHandler(handler as Upgrader<TUser, object>, options);
   }
 
   /** Runs one upgrade through the Express app: what no route upgrades gets Express's 404. */
@@ -59,10 +63,41 @@ export class ExpressGate<TUser = ExpressUser> extends Gate<TUser> {
   }
 }
 
+/** The handler of `gate.upgrade`: `session.params` is `req.params`. */
+type Upgrader<TUser, P extends object> = ExpressWsHandler<TUser, Request<P>, SessionParams<P>>;
+
 interface RouterHost {
   lazyrouter?: () => void;
   _router?: object;
   router?: object;
+}
+
+type Done = (err?: unknown) => void;
+interface RouterInstance {
+  handle(req: IncomingMessage, res: ServerResponse, done: Done): unknown;
+  [kHeard]?: true;
+}
+const kHeard = Symbol('wsgate.express.heard');
+
+/**
+ * An error that passes every error middleware reaches Express's final handler, which answers it (500 or
+ * the error's status) and tells no one else. The app's router is wrapped once so that, on upgrades only,
+ * that error is also reported (`onError`, phase 'framework') on its way to the final handler.
+ */
+function hearChainErrors(app: ExpressApp, report: (err: unknown, req: IncomingMessage) => void): void {
+  const host = app as unknown as RouterHost;
+  const router = (host._router ?? host.router) as RouterInstance | undefined;
+  if (!router || router[kHeard]) return;
+  const handle = router.handle;
+  router[kHeard] = true;
+  router.handle = function (req, res, done) {
+    if (!PreparedUpgrade.of(req)) return handle.call(this, req, res, done);
+    return handle.call(this, req, res, (err?: unknown) => {
+      const answered = !PreparedUpgrade.of(req)?.pending; // the client left, or it timed out
+      if (err != null && err !== 'route' && err !== 'router' && !answered) report(err, req);
+      done(err);
+    });
+  };
 }
 
 /**

@@ -49,6 +49,22 @@ export function installSugar(app: Routable, proto: object, gate: OptionsSink): v
   Object.defineProperty(app, 'ws', { value: wsRoute(proto), configurable: true, writable: true });
 }
 
+/** The `ws` paths declared on each app or router. */
+const declared = new WeakMap<object, Set<string>>();
+
+/**
+ * A second `ws` route with the same path on one app or router would never be reached (the first one
+ * upgrades): a TypeError, as in core, Fastify and Koa. A path that differs only in case or a trailing
+ * slash is left to Express's own routing options.
+ */
+function claimPath(router: object, path: unknown): void {
+  if (typeof path !== 'string') return;
+  const paths = declared.get(router) ?? new Set<string>();
+  declared.set(router, paths);
+  if (paths.has(path)) throw new TypeError(`wsgate: ws route ${path} is already declared on this router`);
+  paths.add(path);
+}
+
 function wsRoute(proto: object) {
   return function ws<T extends Routable>(this: T, path: unknown, ...rest: unknown[]): T {
     const options =
@@ -56,6 +72,7 @@ function wsRoute(proto: object) {
         ? (rest.shift() as RouteOptions<never>)
         : undefined;
     const handler = rest.pop() as ExpressWsHandler<never, never>;
+    claimPath(this, path);
     registerOptions(proto, options);
     this.get(path, onlyUpgrades, ...(rest as RequestHandler[]), upgradeHandler(handler, options));
     return this;

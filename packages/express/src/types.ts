@@ -1,4 +1,4 @@
-import type { RouteOptions, Session } from '@wsgate/core';
+import type { GateOptions, Params, RouteOptions, Session } from '@wsgate/core';
 import type {
   ParamsDictionary,
   PathParams,
@@ -19,18 +19,35 @@ export type ExpressUser = Express.User;
  * throw or rejection closes the session with 1011 and goes to `onError`; it never reaches Express's error
  * handler. Keep what you need from `req`: it is not retained after the handler has settled.
  */
-export type ExpressWsHandler<TUser = ExpressUser, TRequest = Request> = (
-  session: Session<TUser>,
+export type ExpressWsHandler<TUser = ExpressUser, TRequest = Request, TParams extends object = Params> = (
+  session: Session<TUser, TParams>,
   req: TRequest,
 ) => unknown;
 
-/** The middleware before a WebSocket handler, then the handler itself. */
-type Chain<P, TUser> = [...middleware: RequestHandler<P>[], handler: ExpressWsHandler<TUser, Request<P>>];
+/** Options of {@link wsgate}: the core gate's options; `trustProxy` defaults to the app's `trust proxy`. */
+export type ExpressGateOptions<TUser = ExpressUser> = GateOptions<TUser>;
+
+/**
+ * The middleware before a WebSocket handler, then the handler itself; `session.params` is `req.params`, so
+ * it is typed as Express types `req.params` from the path.
+ */
+type Chain<P extends object, TUser> = [
+  ...middleware: RequestHandler<P>[],
+  handler: ExpressWsHandler<TUser, Request<P>, SessionParams<P>>,
+];
+
+/**
+ * `session.params` for `req.params` typed `P`: what Express infers from a literal path, else core's
+ * `Params` (Express's untyped `ParamsDictionary` allows arrays, which would break handlers typed
+ * `Session<TUser>`).
+ */
+export type SessionParams<P extends object> = ParamsDictionary extends P ? Params : P;
 
 /**
  * `app.ws()` / `router.ws()`: a GET route that only upgrade requests enter (plain GETs skip it with
  * `next('route')`). Route-level wsgate options, when given, come right after the path, as in
- * `gate.route(path, options, handler)` and Fastify's `app.ws(path, options, handler)`.
+ * `gate.route(path, options, handler)` and Fastify's `app.ws(path, options, handler)`. Declaring the same
+ * path twice on one app or router is a TypeError.
  */
 export interface WsRouteMatcher<T> {
   <Route extends string, TUser = ExpressUser>(path: Route, ...chain: Chain<RouteParameters<Route>, TUser>): T;

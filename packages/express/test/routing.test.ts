@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { rawRequest } from '../../../test/support/raw.ts';
 import { nextMessage, openClient } from '../../../test/support/ws.ts';
-import { wsgate } from '../src/index.ts';
+import { type Session, wsgate } from '../src/index.ts';
 import { listen, majors } from './helpers.ts';
 
 type Trail = Request & { trail?: string[] };
@@ -37,6 +37,22 @@ describe.each(majors)('%s: upgrades go through the app like any request', (_name
         url: '/api/orgs/acme/rooms/lobby?q=1',
         q: '1',
       });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('gate.upgrade takes its options first, as app.ws does; the older handler-first order still applies them', async () => {
+    const app = express();
+    const gate = wsgate(app);
+    const who = (name: string) => ({ authenticate: () => ({ name }) });
+    const reply = (s: Session) => s.sendJson({ user: (s.user as { name: string } | undefined)?.name });
+    app.get('/first', gate.upgrade(who('options first'), reply));
+    app.get('/last', gate.upgrade(reply, who('options last')));
+    const t = await listen(app, gate);
+    try {
+      expect(await first(`${t.wsUrl}/first`)).toEqual({ user: 'options first' });
+      expect(await first(`${t.wsUrl}/last`)).toEqual({ user: 'options last' });
     } finally {
       await t.close();
     }

@@ -11,7 +11,7 @@ describe('types', () => {
     const auth: RequestHandler = (_req, _res, next) => next();
     expectTypeOf(
       app.ws('/rooms/:room', auth, (session, req) => {
-        expectTypeOf(session).toEqualTypeOf<Session<ExpressUser>>();
+        expectTypeOf(session).toEqualTypeOf<Session<ExpressUser, { room: string }>>();
         expectTypeOf(req.params.room).toBeString();
         expectTypeOf(req.ws).toEqualTypeOf<boolean | undefined>();
       }),
@@ -20,7 +20,7 @@ describe('types', () => {
     expectTypeOf(
       router.ws('/feed/:id', { maxPayload: 1024 }, (session, req) => {
         expectTypeOf(req.params.id).toBeString();
-        expectTypeOf(session.params).toEqualTypeOf<Record<string, string>>();
+        expectTypeOf(session.params).toEqualTypeOf<{ id: string }>();
       }),
     ).toEqualTypeOf(router);
     // Compiled, never called: these would throw at runtime.

@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import { Gate, type GateOptions, PreparedUpgrade, redactUrl, type TrustProxy } from '@wsgate/core';
+import { PreparedUpgrade, redactUrl, type TrustProxy } from '@wsgate/core';
 import type {
   FastifyInstance,
   FastifyPluginAsync,
@@ -8,10 +7,11 @@ import type {
   RouteShorthandOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import { FastifyGate } from './gate.js';
 import { registryOf, track } from './routes.js';
-import type { InjectWSOptions, WsgateFastifyOptions, WsHandler } from './types.js';
+import type { FastifyGateOptions, FastifyWsHandler, InjectWSOptions } from './types.js';
 
-const plugin: FastifyPluginAsync<WsgateFastifyOptions> = async (fastify, options) => {
+const plugin: FastifyPluginAsync<FastifyGateOptions> = async (fastify, options) => {
   if (fastify.hasPlugin('@fastify/websocket') || fastify.hasDecorator('websocketServer')) {
     throw new Error(
       '@wsgate/fastify: @fastify/websocket is registered on this instance; both would answer every ' +
@@ -40,7 +40,12 @@ const plugin: FastifyPluginAsync<WsgateFastifyOptions> = async (fastify, options
   });
   fastify.decorate(
     'ws',
-    function ws(this: FastifyInstance, path: string, a: RouteShorthandOptions | WsHandler, b?: WsHandler) {
+    function ws(
+      this: FastifyInstance,
+      path: string,
+      a: RouteShorthandOptions | FastifyWsHandler,
+      b?: FastifyWsHandler,
+    ) {
       const handler = typeof a === 'function' ? a : b;
       const routeOptions = typeof a === 'function' ? {} : a;
       if (typeof handler !== 'function')
@@ -62,37 +67,6 @@ const plugin: FastifyPluginAsync<WsgateFastifyOptions> = async (fastify, options
     next();
   });
 };
-
-/** A gate whose upgrades run through one Fastify instance's router and lifecycle. */
-class FastifyGate extends Gate<unknown> {
-  readonly #fastify: FastifyInstance;
-
-  constructor(fastify: FastifyInstance, options: GateOptions<unknown>) {
-    super(options);
-    this.#fastify = fastify;
-  }
-
-  /** Runs one upgrade through Fastify: what no route upgrades gets Fastify's 404. */
-  protected override runFramework(up: PreparedUpgrade<unknown>): void {
-    const fastify = this.#fastify;
-    const req = up.req;
-    // Fastify's own 404 echoes the URL into its body and its log line; with no route to read the query,
-    // a `?token=` must not get that far.
-    if (
-      req.url?.includes('?') &&
-      !fastify.findRoute({ method: 'GET', url: req.url, constraints: constraintsOf(req) })
-    )
-      req.url = redactUrl(req.url);
-    // Fastify's router and lifecycle answer into the bound response: hooks, schema, 404, error handler.
-    fastify.routing(req, up.response);
-  }
-}
-
-/** What find-my-way derives from a request for its built-in `host` and `version` constraints. */
-function constraintsOf(req: IncomingMessage): Record<string, string | undefined> {
-  const version = req.headers['accept-version'];
-  return { host: req.headers.host, version: Array.isArray(version) ? version[0] : version };
-}
 
 /** A value Fastify keeps under one of its internal symbols, found by the symbol's description. */
 function internal<T>(fastify: FastifyInstance, description: string): T | undefined {

@@ -7,12 +7,12 @@ import {
   type RouteOptions as WsRouteOptions,
 } from '@wsgate/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import type { WsHandler } from './types.js';
+import type { FastifyUser, FastifyWsHandler } from './types.js';
 
 /** Per Fastify instance: its gate once the plugin has loaded, and route options waiting to be validated. */
 export interface Registry {
-  gate: Gate<unknown> | undefined;
-  pending: WsRouteOptions<unknown>[];
+  gate: Gate<FastifyUser> | undefined;
+  pending: WsRouteOptions<FastifyUser>[];
 }
 
 const registries = new WeakMap<object, Registry>();
@@ -34,7 +34,9 @@ export function registryOf(instance: object): Registry | undefined {
 export function track(instance: FastifyInstance): Registry {
   const registry: Registry = { gate: undefined, pending: [] };
   registries.set(instance, registry);
-  instance.addHook('onRoute', (opts) => shapeRoute(opts as Opts, registry));
+  instance.addHook('onRoute', function (this: FastifyInstance, opts) {
+    shapeRoute(this, opts as Opts, registry);
+  });
   return registry;
 }
 
@@ -48,7 +50,7 @@ subscribe('fastify.initialization', (message) => {
 });
 
 /** Turns a route's `websocket`/`wsHandler`/`ws` options into one handler that serves both HTTP and upgrades. */
-function shapeRoute(opts: Opts, registry: Registry): void {
+function shapeRoute(instance: FastifyInstance, opts: Opts, registry: Registry): void {
   if (opts[kSeen]) return;
   opts[kSeen] = true;
   const methods = [opts.method].flat();
@@ -75,6 +77,10 @@ function shapeRoute(opts: Opts, registry: Registry): void {
     throw new TypeError(`wsgate: the WebSocket handler of ${opts.url} must be a function`);
   if (methods.some((m) => m !== 'GET' && m !== 'HEAD'))
     throw new TypeError(`wsgate: WebSocket route ${opts.url} must be GET, not ${methods.join(', ')}`);
+  // Fastify would refuse it too, but with a plain Error; a TypeError here, as in core, Express and Koa.
+  const { constraints } = opts;
+  if (instance.hasRoute({ method: 'GET', url: opts.url, ...(constraints ? { constraints } : {}) }))
+    throw new TypeError(`wsgate: route GET ${opts.url} is already declared`);
   const options = opts.ws;
   if (options !== undefined) {
     if (registry.gate) registry.gate.settings(options);
@@ -83,7 +89,7 @@ function shapeRoute(opts: Opts, registry: Registry): void {
   redactQueryInLogs(opts, 'always');
   opts.handler = function (this: FastifyInstance, a: unknown, b: unknown) {
     const request = a as FastifyRequest;
-    const up = request?.raw ? PreparedUpgrade.of(request.raw) : undefined;
+    const up = request?.raw ? PreparedUpgrade.of<FastifyUser>(request.raw) : undefined;
     if (!up) {
       if (!socketOnly) return page.call(this, a, b);
       // Called as Fastify's (request, reply): plain HTTP on a socket-only route. Otherwise another plugin
@@ -95,13 +101,13 @@ function shapeRoute(opts: Opts, registry: Registry): void {
     for (const [name, value] of Object.entries(reply.getHeaders()))
       if (value !== undefined) reply.raw.setHeader(name, value);
     reply.hijack();
-    const handler = wsHandler.bind(this) as WsHandler;
+    const handler = wsHandler.bind(this) as FastifyWsHandler;
     up.accept(handler, {
       context: request,
       params: request.params as Record<string, string>,
       route: request.routeOptions.url,
       options,
-      user: (request as { user?: unknown }).user,
+      user: (request as { user?: FastifyUser }).user,
     }).catch((err: unknown) => {
       if (err instanceof UpgradeAbortedError) request.log.debug({ status: err.status }, err.message);
       else request.log.error({ err }, 'wsgate: upgrade failed');

@@ -1,4 +1,11 @@
-import type { Gate, GateOptions, InjectOptions, Session, RouteOptions as WsRouteOptions } from '@wsgate/core';
+import type {
+  GateOptions,
+  InjectOptions,
+  Params,
+  RouteParams,
+  Session,
+  RouteOptions as WsRouteOptions,
+} from '@wsgate/core';
 import type {
   ContextConfigDefault,
   FastifyBaseLogger,
@@ -16,19 +23,40 @@ import type {
   RouteShorthandOptions,
 } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { FastifyGate } from './gate.js';
+
+/**
+ * Declaration-merge a `user` field into this interface to type `session.user` on every Fastify WebSocket
+ * route and `fastify.wsgate` (a Fastify plugin is registered, not called, so it cannot infer a type
+ * parameter from `authenticate`):
+ *
+ * @example
+ * declare module '@wsgate/fastify' {
+ *   interface FastifyGateTypes { user: { id: string; name: string } }
+ * }
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: an interface, so applications can merge into it.
+export interface FastifyGateTypes {}
+
+/** The type of `session.user` on Fastify routes: `FastifyGateTypes['user']` when declared, else `unknown`. */
+export type FastifyUser = FastifyGateTypes extends { user: infer TUser } ? TUser : unknown;
 
 /**
  * Options of the `@wsgate/fastify` plugin: every {@link GateOptions} of `@wsgate/core`. Two defaults come
  * from Fastify instead of core: `logger` is `fastify.log`, and `trustProxy` is Fastify's own `trustProxy`.
  */
-export interface WsgateFastifyOptions<TUser = unknown> extends GateOptions<TUser> {}
+export interface FastifyGateOptions<TUser = FastifyUser> extends GateOptions<TUser> {}
+
+/** @deprecated renamed {@link FastifyGateOptions}, as `ExpressGateOptions` and `KoaGateOptions`. */
+export type WsgateFastifyOptions<TUser = FastifyUser> = FastifyGateOptions<TUser>;
 
 /**
  * A WebSocket handler on a Fastify route: called once per session, after the 101, with the Fastify request
  * that went through the route's hooks and schema. The request's generics (Params, Querystring, Headers)
- * come from the route. A throw or rejection closes the session with 1011 and goes to `onError`.
+ * come from the route; `session.params` is typed from the route's path (`TParams`) and `session.user` is
+ * `TUser`. A throw or rejection closes the session with 1011 and goes to `onError`.
  */
-export type WsHandler<
+export type FastifyWsHandler<
   RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
   RawServer extends RawServerBase = RawServerDefault,
   RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
@@ -36,9 +64,11 @@ export type WsHandler<
   TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
   ContextConfig = ContextConfigDefault,
   Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  TParams extends object = Params,
+  TUser = FastifyUser,
 > = (
   this: FastifyInstance,
-  session: Session<unknown>,
+  session: Session<TUser, TParams>,
   request: FastifyRequest<
     RouteGeneric,
     RawServer,
@@ -50,36 +80,41 @@ export type WsHandler<
   >,
 ) => unknown;
 
+/** @deprecated renamed {@link FastifyWsHandler}, as `ExpressWsHandler` and `KoaWsHandler`. */
+export type { FastifyWsHandler as WsHandler };
+
 /** Options of `fastify.injectWS()`: core's inject options without `server` (always `fastify.server`). */
 export type InjectWSOptions = Omit<InjectOptions, 'server'>;
 
 declare module 'fastify' {
   interface FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider> {
     /** The `@wsgate/core` gate behind the plugin: sessions, `publish`, `stats()`, events. */
-    wsgate: Gate<unknown>;
+    wsgate: FastifyGate<FastifyUser>;
 
     /**
      * Declares a WebSocket-only GET route: the upgrade runs the route's hooks and schema first, then
      * `handler(session, request)`. A plain HTTP request to the path gets a 404.
      */
-    ws<RouteGeneric extends RouteGenericInterface = RouteGenericInterface>(
-      path: string,
-      handler: WsHandler<
+    ws<RouteGeneric extends RouteGenericInterface = RouteGenericInterface, TPath extends string = string>(
+      path: TPath,
+      handler: FastifyWsHandler<
         RouteGeneric,
         RawServer,
         RawRequest,
         FastifySchema,
         TypeProvider,
         ContextConfigDefault,
-        Logger
+        Logger,
+        RouteParams<TPath>
       >,
     ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
     ws<
       RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
       ContextConfig = ContextConfigDefault,
       const SchemaCompiler extends FastifySchema = FastifySchema,
+      TPath extends string = string,
     >(
-      path: string,
+      path: TPath,
       options: RouteShorthandOptions<
         RawServer,
         RawRequest,
@@ -90,14 +125,15 @@ declare module 'fastify' {
         TypeProvider,
         Logger
       >,
-      handler: WsHandler<
+      handler: FastifyWsHandler<
         RouteGeneric,
         RawServer,
         RawRequest,
         SchemaCompiler,
         TypeProvider,
         ContextConfig,
-        Logger
+        Logger,
+        RouteParams<TPath>
       >,
     ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
 
@@ -112,6 +148,7 @@ declare module 'fastify' {
       RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
       ContextConfig = ContextConfigDefault,
       const SchemaCompiler extends FastifySchema = FastifySchema,
+      TPath extends string = string,
     >(
       opts: Omit<
         FastifyRouteOptions<
@@ -124,17 +161,19 @@ declare module 'fastify' {
           TypeProvider,
           Logger
         >,
-        'handler' | 'websocket'
+        'handler' | 'websocket' | 'url'
       > & {
+        url: TPath;
         websocket: true;
-        handler: WsHandler<
+        handler: FastifyWsHandler<
           RouteGeneric,
           RawServer,
           RawRequest,
           SchemaCompiler,
           TypeProvider,
           ContextConfig,
-          Logger
+          Logger,
+          RouteParams<TPath>
         >;
       },
     ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
@@ -156,11 +195,11 @@ declare module 'fastify' {
     Logger extends FastifyBaseLogger = FastifyBaseLogger,
   > {
     /** wsgate options for this route (origins, authenticate, protocols, maxPayload, ...), validated eagerly. */
-    ws?: WsRouteOptions<unknown>;
+    ws?: WsRouteOptions<FastifyUser>;
     /** `true`: `handler` is a WebSocket handler `(session, request)`; plain HTTP gets a 404. @default false */
     websocket?: boolean;
     /** The WebSocket handler beside the HTTP `handler`: a page and its socket on one path. */
-    wsHandler?: WsHandler<
+    wsHandler?: FastifyWsHandler<
       RouteGeneric,
       RawServer,
       RawRequest,
@@ -184,8 +223,9 @@ declare module 'fastify' {
       RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
       ContextConfig = ContextConfigDefault,
       const SchemaCompiler extends FastifySchema = FastifySchema,
+      TPath extends string = string,
     >(
-      path: string,
+      path: TPath,
       opts: RouteShorthandOptions<
         RawServer,
         RawRequest,
@@ -196,14 +236,15 @@ declare module 'fastify' {
         TypeProvider,
         Logger
       > & { websocket: true },
-      handler: WsHandler<
+      handler: FastifyWsHandler<
         RouteGeneric,
         RawServer,
         RawRequest,
         SchemaCompiler,
         TypeProvider,
         ContextConfig,
-        Logger
+        Logger,
+        RouteParams<TPath>
       >,
     ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
   }

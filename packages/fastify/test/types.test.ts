@@ -1,15 +1,16 @@
-import type { Gate, Session } from '@wsgate/core';
+import type { Gate, RouteParams, Session } from '@wsgate/core';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { type WsHandler, wsgate } from '../src/index.ts';
+import { type FastifyGate, type WsHandler, wsgate } from '../src/index.ts';
 
 // Type tests: tsc checks them (`pnpm typecheck`); at runtime they only declare routes on an app never started.
 describe('types by declaration merging', () => {
   it('decorators, handlers and route generics', async () => {
     const app = Fastify();
     await app.register(wsgate, { maxPayload: 1024 });
-    expectTypeOf(app.wsgate).toEqualTypeOf<Gate<unknown>>();
+    expectTypeOf(app.wsgate).toEqualTypeOf<FastifyGate<unknown>>();
+    expectTypeOf(app.wsgate).toExtend<Gate<unknown>>();
     expectTypeOf(app.injectWS).returns.toEqualTypeOf<Promise<WebSocket>>();
 
     app.ws<{ Params: { room: string }; Querystring: { since?: number } }>(
@@ -47,7 +48,7 @@ describe('types by declaration merging', () => {
       url: '/legacy-route',
       websocket: true,
       handler: (session) => {
-        expectTypeOf(session).toEqualTypeOf<Session<unknown>>();
+        expectTypeOf(session).toEqualTypeOf<Session<unknown, RouteParams<'/legacy-route'>>>();
       },
     });
     expectTypeOf<WsHandler>().parameter(0).toEqualTypeOf<Session<unknown>>();

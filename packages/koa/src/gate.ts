@@ -1,14 +1,17 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { Gate, type GateOptions, type Handler, type PreparedUpgrade, type RouteOptions } from '@wsgate/core';
+import { Gate, type Handler, type PreparedUpgrade, type RouteOptions, type RouteParams } from '@wsgate/core';
 import type Koa from 'koa';
 import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
 import { type AnyMiddleware, compose } from './compose.js';
 import { trustFromApp } from './proxy.js';
-import type { KoaWsArgs, WsApp } from './types.js';
+import type { KoaGateOptions, KoaWsArgs, WsApp } from './types.js';
 import { runUpgrade, type UpgradeDeps } from './upgrade-context.js';
 import { WsRoutes } from './ws-routes.js';
 
 const kGate = Symbol.for('wsgate.koa.gate');
+
+/** The handler of `gate.route`: the Node request, `session.params` typed from the path. */
+type NodeHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
 
 /**
  * The gate of a Koa app: the whole core {@link Gate} API, with upgrades sent through the app's middleware
@@ -22,7 +25,7 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
   readonly #deps: UpgradeDeps<TUser>;
 
   /** Use {@link wsgate}, which also adds `app.ws` and hooks `app.listen`. */
-  constructor(app: Koa<TState, TContext>, options: GateOptions<TUser> = {}) {
+  constructor(app: Koa<TState, TContext>, options: KoaGateOptions<TUser> = {}) {
     super(options.trustProxy === undefined ? { ...options, trustProxy: trustFromApp(app) } : options);
     this.app = app as WsApp<TState, TContext>;
     this.#deps = {
@@ -30,6 +33,7 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
       chain: () => this.#compiled(),
       last: this.#routes.run,
       report: (err) => this.logger.error({ err }, 'wsgate: error in the Koa upgrade chain'),
+      failed: (err, req) => this.frameworkError(err, req),
     };
   }
 
@@ -37,8 +41,15 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
    * Defines a WebSocket route matched after the app's `app.use` chain; the same as `app.ws`, typed with
    * the gate's user type. Optional route options come right after the path.
    */
-  ws(path: string, ...args: KoaWsArgs<TUser, TState, TContext>): this;
-  ws(path: string, options: RouteOptions<TUser>, ...args: KoaWsArgs<TUser, TState, TContext>): this;
+  ws<TPath extends string>(
+    path: TPath,
+    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
+  ): this;
+  ws<TPath extends string>(
+    path: TPath,
+    options: RouteOptions<TUser>,
+    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
+  ): this;
   ws(path: string, ...args: unknown[]): this {
     const first = args[0];
     const options =
@@ -52,8 +63,12 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
    * Core-style route: `handler(session, req)` with the Node request. With Koa it is an `app.ws` route,
    * so the app's middleware runs before it too.
    */
-  override route(path: string, handler: Handler<TUser, IncomingMessage>): this;
-  override route(path: string, options: RouteOptions<TUser>, handler: Handler<TUser, IncomingMessage>): this;
+  override route<TPath extends string>(path: TPath, handler: NodeHandler<TUser, TPath>): this;
+  override route<TPath extends string>(
+    path: TPath,
+    options: RouteOptions<TUser>,
+    handler: NodeHandler<TUser, TPath>,
+  ): this;
   override route(
     path: string,
     a: RouteOptions<TUser> | Handler<TUser, IncomingMessage>,
@@ -92,7 +107,7 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
  */
 export function wsgate<TUser = unknown, TState = DefaultState, TContext = DefaultContext>(
   app: Koa<TState, TContext>,
-  options: GateOptions<TUser> = {},
+  options: KoaGateOptions<TUser> = {},
 ): KoaGate<TUser, TState, TContext> {
   const target = app as unknown as WsApp & { [kGate]?: unknown };
   if (target[kGate]) throw new TypeError('wsgate: this Koa app already has a gate');

@@ -1,12 +1,13 @@
 /** @module @wsgate/koa: Koa 2/3 adapter; the app's middleware chain decides before the WebSocket handshake. */
-export {
-  type AcceptOptions,
-  type GateOptions,
-  type Handler,
-  HttpError,
-  type RouteOptions,
-  Session,
-  UpgradeAbortedError,
-} from '@wsgate/core';
+// The same core names from every adapter: Session, HttpError, CloseCode, memoryBroker, the option types...
+export * from '@wsgate/core/common';
 export { KoaGate, wsgate } from './gate.js';
-export type { ContextWs, KoaWsApp, KoaWsArgs, KoaWsHandler, WsApp } from './types.js';
+export type {
+  AcceptOptions,
+  ContextWs,
+  KoaGateOptions,
+  KoaWsApp,
+  KoaWsArgs,
+  KoaWsHandler,
+  WsApp,
+} from './types.js';

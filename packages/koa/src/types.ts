@@ -1,4 +1,12 @@
-import type { Handler, RouteOptions, Session } from '@wsgate/core';
+import type {
+  AcceptOptions as CoreAcceptOptions,
+  GateOptions,
+  Handler,
+  Params,
+  RouteOptions,
+  RouteParams,
+  Session,
+} from '@wsgate/core';
 import type Koa from 'koa';
 import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } from 'koa';
 
@@ -24,13 +32,31 @@ import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } f
  */
 export type ContextWs = <TUser = unknown>(options?: RouteOptions<TUser>) => Promise<Session<TUser>>;
 
-/** The handler of an `app.ws` route: called once per session, after the 101, with the Koa context. */
-export type KoaWsHandler<TUser = unknown, TContext = ParameterizedContext> = Handler<TUser, TContext>;
+/**
+ * Options of {@link wsgate}: every `GateOptions` of `@wsgate/core`; `trustProxy` defaults to the app's
+ * `proxy` and `maxIpsCount` settings.
+ */
+export type KoaGateOptions<TUser = unknown> = GateOptions<TUser>;
+
+/**
+ * The handler of an `app.ws` route: called once per session, after the 101, with the Koa context.
+ * `session.params` is typed from the route's path.
+ */
+export type KoaWsHandler<
+  TUser = unknown,
+  TContext = ParameterizedContext,
+  TParams extends object = Params,
+> = Handler<TUser, TContext, TParams>;
 
 /** What follows the path in `app.ws`: route middleware, then the handler. */
-export type KoaWsArgs<TUser = unknown, TState = DefaultState, TContext = DefaultContext> = [
+export type KoaWsArgs<
+  TUser = unknown,
+  TState = DefaultState,
+  TContext = DefaultContext,
+  TParams extends object = Params,
+> = [
   ...middleware: Middleware<TState, TContext>[],
-  handler: KoaWsHandler<TUser, ParameterizedContext<TState, TContext>>,
+  handler: KoaWsHandler<TUser, ParameterizedContext<TState, TContext>, TParams>,
 ];
 
 declare module 'koa' {
@@ -53,16 +79,23 @@ export interface KoaWsApp<TState = DefaultState, TContext = DefaultContext> {
    * (sessions, auth, rate limits) runs first and can answer with HTTP; then the route's own middleware
    * runs, then the handshake, then `handler(session, ctx)`. A handler that throws closes its session with
    * 1011. Optional route options (`maxPayload`, `protocols`, `authenticate`, `origins`, ...) come right
-   * after the path.
+   * after the path. `session.params` is typed from the path; a second route with the same path is a
+   * TypeError.
    */
-  ws<TUser = unknown>(path: string, ...args: KoaWsArgs<TUser, TState, TContext>): this;
-  ws<TUser = unknown>(
-    path: string,
+  ws<TUser = unknown, TPath extends string = string>(
+    path: TPath,
+    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
+  ): this;
+  ws<TUser = unknown, TPath extends string = string>(
+    path: TPath,
     options: RouteOptions<TUser>,
-    ...args: KoaWsArgs<TUser, TState, TContext>
+    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
   ): this;
 }
 
 /** A Koa app with `app.ws`. */
 export type WsApp<TState = DefaultState, TContext = DefaultContext> = Koa<TState, TContext> &
   KoaWsApp<TState, TContext>;
+
+/** @deprecated adapter plumbing, not needed to write a Koa app; import it from `@wsgate/core` if at all. */
+export type AcceptOptions<TUser, TContext> = CoreAcceptOptions<TUser, TContext>;

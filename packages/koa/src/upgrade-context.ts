@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import {
   type Handler,
   type PreparedUpgrade,
@@ -40,6 +41,8 @@ export interface UpgradeDeps<TUser> {
   last: (ctx: ParameterizedContext, next: Next) => Promise<unknown>;
   /** For errors Koa cannot report any more. */
   report(err: unknown): void;
+  /** An error that left the chain before the 101, which Koa's error handling answers. */
+  failed(err: unknown, req: IncomingMessage): void;
 }
 
 /** The accept function of an upgrade context (undefined on any other request). @internal */
@@ -102,6 +105,8 @@ export function runUpgrade<TUser>(app: Koa, up: PreparedUpgrade<TUser>, deps: Up
     // The client reset the connection while the chain ran: Koa's on-finished hands the socket's own error
     // here, and app.onerror would print client behaviour as a server error. The gate has released it.
     if (up.req.socket.destroyed && isSocketError(err)) return;
+    // Still pending: Koa is about to answer it (a socket error after the client left is no fault).
+    if (up.pending) deps.failed(err, up.req);
     koaOnerror.call(ctx, err);
   };
 

@@ -1,5 +1,12 @@
 import Router from '@koa/router';
-import { type ContextWs, type KoaGate, type Session, type WsApp, wsgate } from '@wsgate/koa';
+import {
+  type ContextWs,
+  type KoaGate,
+  type RouteParams,
+  type Session,
+  type WsApp,
+  wsgate,
+} from '@wsgate/koa';
 import Koa, { type Middleware, type ParameterizedContext } from 'koa';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
@@ -32,7 +39,7 @@ describe('types', () => {
     expectTypeOf(gate).toEqualTypeOf<KoaGate<User, { requestId: string }>>();
     expectTypeOf(gate.app).toEqualTypeOf<WsApp<{ requestId: string }>>();
     gate.ws('/a', (session, ctx) => {
-      expectTypeOf(session).toEqualTypeOf<Session<User>>();
+      expectTypeOf(session).toEqualTypeOf<Session<User, RouteParams<'/a'>>>();
       expectTypeOf(ctx.state.requestId).toEqualTypeOf<string>();
     });
     gate.ws(
