@@ -154,6 +154,35 @@ export function pathGuardSuite(target: ConformanceTarget): void {
       }
     });
 
+    it('other spellings of a path get 400 before any middleware; absolute-form reaches it in origin-form', async () => {
+      const refused: Array<[string, RegExp]> = [
+        ['/%61dmin/feed', /unreserved/],
+        ['/admin/fe%65d', /unreserved/],
+        ['/admin/..', /Dot segment/],
+        ['/admin/%2e%2e', /Dot segment/],
+        ['/x/../admin', /Dot segment/],
+        ['/admin/./feed', /Dot segment/],
+        ['//admin', /Empty segment/],
+        ['/admin//feed', /Empty segment/],
+        ['/secret//', /Empty segment/],
+        ['/admin/lobby\\..', /Backslash/],
+      ];
+      for (const [path, reason] of refused) {
+        // Under /admin, a guard that ran would have answered 401 first.
+        const a = await rawRequest(t.url, { path });
+        expect(a.status, path).toBe(400);
+        expect(a.body, path).toMatch(reason);
+        expect(a.closed).toBe(true);
+      }
+      for (const segments of guardedPaths) {
+        const path = `http://${host}/${segments.join('/')}`;
+        expect((await rawRequest(t.url, { path })).status, path).toBe(401);
+        expect((await rawRequest(t.url, { path, headers: { 'x-token': guards.token } })).status, path).toBe(
+          101,
+        );
+      }
+    });
+
     it('no spelling of a guarded path gets a 101 without the token', async () => {
       await fc.assert(
         fc.asyncProperty(attack, async ({ absolute, path }) => {
