@@ -134,6 +134,9 @@ const ENCODED_UNRESERVED = /%(?:3[0-9]|4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|2[DE]
 /** A `.` or `..` segment in any spelling (`%2e`, `.%2E`, ...). */
 const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?=\/|$)/i;
 
+/** Anything canonicalTarget looks at; a target without any of it is canonical as it stands. */
+const SUSPECT = /[%\\#]|\/\/|\/\./;
+
 /**
  * The request target as every reader of it agrees, or a URIError naming what is wrong (the gate answers
  * 400 before any middleware runs). Readers disagree on a path: Express, Koa (`ctx.path`) and koa-mount
@@ -144,6 +147,7 @@ const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?=\/|$)/i;
  * (`GET http://host/path`) is returned in origin-form, so middleware that reads `req.url` sees the path.
  */
 export function canonicalTarget(url: string): string {
+  if (url.charCodeAt(0) === 0x2f && !SUSPECT.test(url)) return url; // nearly every request
   if (url.includes('#')) throw new URIError('Fragment in request target');
   let pathname: string;
   try {
