@@ -56,7 +56,7 @@ export function compilePattern(path: string): RoutePattern {
     }
     if (seg === '' && i !== raw.length - 1) throw new TypeError(`wsgate: empty segment in route ${path}`);
     if (seg === '.' || seg === '..') throw new TypeError(`wsgate: dot segment in route ${path}`);
-    parts.push({ kind: 'static', value: wireForm(seg) });
+    parts.push({ kind: 'static', value: wireForm(seg, path) });
     rank += 3;
   });
   const rest: string | null = wildcard;
@@ -125,7 +125,8 @@ export function splitUrl(url: string): { pathname: string; search: string } {
 const PCHAR = /[^A-Za-z0-9\-._~!$&'()*+,;=:@%]|%(?![0-9A-Fa-f]{2})/gu;
 
 /** A route's fixed segment as a request spells it: characters a request must encode, percent-encoded. */
-function wireForm(segment: string): string {
+function wireForm(segment: string, path: string): string {
+  if (/\p{Cs}/u.test(segment)) throw new TypeError(`wsgate: route ${path} has a lone surrogate`);
   return segment.replace(PCHAR, (c) => encodeURIComponent(c));
 }
 

@@ -72,6 +72,7 @@ describe('route patterns', () => {
     expect(() => compilePattern('/a//b')).toThrow(/empty segment/);
     expect(() => compilePattern('/a/../b')).toThrow(/dot segment/);
     expect(() => compilePattern('/./b')).toThrow(/dot segment/);
+    expect(() => compilePattern('/\ud83d')).toThrow(TypeError);
   });
 
   it('canonicalTarget refuses the spellings readers disagree on and turns absolute-form into origin-form', () => {
