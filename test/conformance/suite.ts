@@ -1,6 +1,7 @@
 import { coexistenceSuite } from './coexistence.ts';
 import { faultSuite } from './faults.ts';
 import { handshakeFuzzSuite } from './handshake-fuzz.ts';
+import { pathGuardSuite } from './path-guards.ts';
 import { peerSuite } from './peers.ts';
 import { protocolSuite } from './protocol.ts';
 import { refusalSuite } from './refusals.ts';
@@ -29,4 +30,5 @@ export function runConformance(target: ConformanceTarget): void {
   peerSuite(target);
   coexistenceSuite(target);
   handshakeFuzzSuite(target);
+  pathGuardSuite(target);
 }

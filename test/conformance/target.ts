@@ -24,12 +24,24 @@ export interface StartedTarget {
 }
 
 /**
+ * Access guards the app declares in its framework's own idiom, ahead of its WebSocket routes (the
+ * path-guard suite): a request without `x-token: <token>` is answered 401 when the guard takes it.
+ */
+export interface PathGuards {
+  /** Guards this path and everything under it, as koa-mount, `app.use(prefix)` or a prefix plugin would. */
+  prefix: string;
+  /** Guards exactly this path, as a `ctx.path ===` check or an `app.all(path)` middleware would. */
+  exact: string;
+  token: string;
+}
+
+/**
  * What each adapter implements once to run the whole conformance suite: start a server on 127.0.0.1:0
  * with these gate options and routes (mounted at their paths, with their per-route options).
  */
 export interface ConformanceTarget {
   name: string;
-  start(options: GateOptions<any>, routes: ConformanceRoute[]): Promise<StartedTarget>;
+  start(options: GateOptions<any>, routes: ConformanceRoute[], guards?: PathGuards): Promise<StartedTarget>;
 }
 
 export type { Handler };

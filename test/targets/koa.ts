@@ -4,6 +4,7 @@ import { wsgate } from '@wsgate/koa';
 import type Koa from 'koa';
 import type { ConformanceTarget } from '../conformance/target.ts';
 import { listening } from '../support/listening.ts';
+import { needsToken } from './guards.ts';
 
 /** How the target mounts the suite's routes. */
 export type KoaStyle = 'app.ws' | 'router';
@@ -16,10 +17,17 @@ export type KoaStyle = 'app.ws' | 'router';
 export function koaTarget(name: string, KoaClass: typeof Koa, style: KoaStyle): ConformanceTarget {
   return {
     name,
-    async start(options, routes) {
+    async start(options, routes, guards) {
       const app = new KoaClass();
       app.silent = true;
       const gate = wsgate(app, options);
+      if (guards && style === 'app.ws') {
+        // Koa's idiom: a koa-mount style prefix check and an exact check, both on ctx.path.
+        app.use(async (ctx, next) => {
+          if (needsToken(ctx.path, guards) && ctx.get('x-token') !== guards.token) ctx.throw(401);
+          await next();
+        });
+      }
       let server: Server;
       if (style === 'app.ws') {
         for (const r of routes) {
@@ -34,6 +42,16 @@ export function koaTarget(name: string, KoaClass: typeof Koa, style: KoaStyle): 
         server = app.listen(0, '127.0.0.1');
       } else {
         const router = new Router();
+        if (guards) {
+          // @koa/router matches case-insensitively and ignores a trailing slash by default, so guards for
+          // its routes go through it too (a ctx.path check would miss `/ADMIN` and `/secret/`).
+          const auth = async (ctx: Koa.Context, next: Koa.Next) => {
+            if (ctx.get('x-token') !== guards.token) ctx.throw(401);
+            await next();
+          };
+          router.use(guards.prefix, auth);
+          router.all(guards.exact, auth);
+        }
         for (const r of routes) {
           // ctx.ws options are registered up front so route-level Origin policies are known before the chain.
           if (r.options) gate.settings(r.options);

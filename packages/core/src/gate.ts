@@ -25,7 +25,7 @@ import { checkOrigin } from './origin.js';
 import { clientInfo, compileTrust, ipKey, type TrustFn } from './proxy.js';
 import { writeRejection } from './reject.js';
 import type { RouteParams } from './route-params.js';
-import { RouteTable, splitUrl } from './router.js';
+import { canonicalTarget, RouteTable, splitUrl } from './router.js';
 import type { SendData, Session } from './session.js';
 import type { SessionHost } from './session-host.js';
 import { SessionSet } from './sessions.js';
@@ -554,17 +554,13 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     try {
       const invalid = checkUpgradeRequest(req);
       if (invalid) return this.#refuse(req, socket, invalid.status, invalid.reason, invalid.headers) ?? false;
-      // A path that does not decode is malformed whatever the framework (some routers pass a bad `%`
-      // escape through as a literal param): refused here, once, for every adapter. An origin-form target
-      // without `%` (nearly every request) has nothing to check.
-      const url = req.url ?? '/';
-      if (url.charCodeAt(0) !== 0x2f || url.includes('%')) {
-        const { pathname } = splitUrl(url);
-        if (pathname.includes('%')) decodeURIComponent(pathname);
-      }
+      // One spelling of the path for the app's middleware and every router (see canonicalTarget): the
+      // others are refused here, once, for every adapter, before any middleware runs.
+      req.url = canonicalTarget(req.url ?? '/');
       return true;
-    } catch {
-      return this.#refuse(req, socket, 400, 'Malformed URL') ?? false;
+    } catch (err) {
+      const reason = err instanceof URIError && err.message ? err.message : 'Malformed URL';
+      return this.#refuse(req, socket, 400, reason) ?? false;
     }
   }
 

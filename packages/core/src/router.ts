@@ -14,9 +14,12 @@ type Part = { kind: 'static'; value: string } | { kind: 'param'; name: string; o
 
 /**
  * Compiles `'/rooms/:room'`, `'/files/:name?'`, `'/assets/*'` or `'/assets/*rest'`. A wildcard matches the
- * rest of the path (possibly empty) and is available as `params['*']` or under its name. Params are
- * decoded, so a param or wildcard can contain `/` or `..` (from `%2F`, `%2e%2e`): never use one as a
- * file path without checking it.
+ * rest of the path (possibly empty) and is available as `params['*']` or under its name. Fixed segments
+ * are compared with the raw request path, exactly as the app's middleware sees it (as Express's and
+ * `@koa/router`'s matchers do): `/%61dmin` is not `/admin`, and a trailing slash is a different path.
+ * Characters a request must percent-encode (`'/café'`) are encoded in the pattern. Params are decoded, so
+ * a param or wildcard can contain `/` or `..` (from `%2F`, `%2e%2e`): never use one as a file path
+ * without checking it.
  */
 export function compilePattern(path: string): RoutePattern {
   if (typeof path !== 'string' || !path.startsWith('/')) {
@@ -51,7 +54,9 @@ export function compilePattern(path: string): RoutePattern {
       rank += 2;
       return;
     }
-    parts.push({ kind: 'static', value: seg });
+    if (seg === '' && i !== raw.length - 1) throw new TypeError(`wsgate: empty segment in route ${path}`);
+    if (seg === '.' || seg === '..') throw new TypeError(`wsgate: dot segment in route ${path}`);
+    parts.push({ kind: 'static', value: wireForm(seg, path) });
     rank += 3;
   });
   const rest: string | null = wildcard;
@@ -68,7 +73,7 @@ export function compilePattern(path: string): RoutePattern {
           return null;
         }
         if (part.kind === 'static') {
-          if (decode(seg) !== part.value) return null;
+          if (seg !== part.value) return null;
         } else {
           const value = decode(seg);
           if (value === '') return null;
@@ -86,14 +91,15 @@ export function compilePattern(path: string): RoutePattern {
 }
 
 /**
- * Splits a request target's path into raw (still encoded) segments, ignoring the query and a trailing
- * slash. Matching per raw segment means `%2F` can never create a segment and `..` is never resolved: a
- * request for `/rooms/../admin` does not reach the `/admin` route.
+ * Splits a request target's path into raw (still encoded) segments, ignoring the query. Matching per raw
+ * segment means `%2F` can never create a segment and `..` is never resolved: a request for
+ * `/rooms/../admin` does not reach the `/admin` route. A trailing slash is kept as a last empty segment
+ * (`/a/` is `['a', '']`), so `/admin/` is not `/admin`, as for a `ctx.path === '/admin'` check.
  */
 export function splitPath(pathname: string): string[] {
   const segments = pathname.split('/');
   segments.shift();
-  if (segments.length > 0 && segments[segments.length - 1] === '') segments.pop();
+  if (segments.length === 1 && segments[0] === '') segments.pop(); // `/` itself
   return segments;
 }
 
@@ -120,6 +126,57 @@ function shapeOf(path: string): string {
   return splitPath(path)
     .map((seg) => (seg.startsWith('*') ? '*' : seg.startsWith(':') ? (seg.endsWith('?') ? ':?' : ':') : seg))
     .join('/');
+}
+
+/** Characters a path segment may carry unencoded (RFC 3986 `pchar`, with `%` for escapes already written). */
+const PCHAR = /[^A-Za-z0-9\-._~!$&'()*+,;=:@%]|%(?![0-9A-Fa-f]{2})/gu;
+
+/** A route's fixed segment as a request spells it: characters a request must encode, percent-encoded. */
+function wireForm(segment: string, path: string): string {
+  if (/\p{Cs}/u.test(segment)) throw new TypeError(`wsgate: route ${path} has a lone surrogate`);
+  return segment.replace(PCHAR, (c) => encodeURIComponent(c));
+}
+
+/** `%XX` escapes of unreserved characters (ALPHA, DIGIT, `-`, `.`, `_`, `~`), which RFC 3986 says to decode. */
+const ENCODED_UNRESERVED = /%(?:3[0-9]|4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|2[DE]|5F|7E)/i;
+/** A `.` or `..` segment in any spelling (`%2e`, `.%2E`, ...). */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?=\/|$)/i;
+
+/** Anything canonicalTarget looks at; a target without any of it is canonical as it stands. */
+const SUSPECT = /[%\\#]|\/\/|\/\./;
+
+/**
+ * The request target as every reader of it agrees, or a URIError naming what is wrong (the gate answers
+ * 400 before any middleware runs). Readers disagree on a path: Express, Koa (`ctx.path`) and koa-mount
+ * compare it raw; Fastify's router decodes fixed segments (`/%61dmin` is `/admin` to it) and can fold
+ * `//`; WHATWG URL resolves `.`, `..`, `%2e` and reads `\` as `/` and a leading `//` as a host. So the
+ * spellings on which they differ are refused: percent-encoded unreserved characters, dot segments, empty
+ * segments (a trailing slash excepted), a backslash and a fragment. An absolute-form target
+ * (`GET http://host/path`) is returned in origin-form, so middleware that reads `req.url` sees the path.
+ */
+export function canonicalTarget(url: string): string {
+  if (url.charCodeAt(0) === 0x2f && !SUSPECT.test(url)) return url; // nearly every request
+  if (url.includes('#')) throw new URIError('Fragment in request target');
+  let pathname: string;
+  try {
+    pathname = splitUrl(url).pathname;
+  } catch {
+    throw new URIError('Malformed URL');
+  }
+  if (pathname.includes('\\')) throw new URIError('Backslash in path');
+  if (DOT_SEGMENT.test(pathname)) throw new URIError('Dot segment in path');
+  if (ENCODED_UNRESERVED.test(pathname)) throw new URIError('Percent-encoded unreserved character in path');
+  if (pathname.includes('//')) throw new URIError('Empty segment in path');
+  if (pathname.includes('%')) {
+    try {
+      decodeURIComponent(pathname);
+    } catch {
+      throw new URIError('Malformed URL');
+    }
+  }
+  if (url.startsWith('/')) return url;
+  const q = url.indexOf('?');
+  return q === -1 ? pathname : pathname + url.slice(q);
 }
 
 function decode(segment: string): string {

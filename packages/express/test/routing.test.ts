@@ -184,3 +184,29 @@ describe.each(majors)('%s: upgrades go through the app like any request', (_name
     }
   });
 });
+
+describe.each(majors)('%s: path guards', (_name, express) => {
+  it('app.use(prefix) guards every spelling Express routes (any case, a trailing slash); a req.path comparison does not', async () => {
+    const app = express();
+    const gate = wsgate(app);
+    const auth = (req: Request, res: Response, next: NextFunction) =>
+      req.get('x-token') === 'ok' ? next() : void res.status(401).end();
+    app.use('/admin', auth);
+    // The hand-written exact guard README warns about: Express matches /SECRET and /secret/ to /secret.
+    app.use((req, res, next) => (req.path === '/secret' ? auth(req, res, next) : next()));
+    app.ws('/admin/feed', () => {});
+    app.ws('/secret', () => {});
+    const s = await listen(app, gate);
+    try {
+      for (const path of ['/admin/feed', '/ADMIN/feed', '/admin/feed/', '/Admin/Feed/']) {
+        expect((await rawRequest(s.url, { path })).status, path).toBe(401);
+        expect((await rawRequest(s.url, { path, headers: { 'x-token': 'ok' } })).status, path).toBe(101);
+      }
+      expect((await rawRequest(s.url, { path: '/secret' })).status).toBe(401);
+      for (const path of ['/SECRET', '/secret/'])
+        expect((await rawRequest(s.url, { path })).status, path).toBe(101);
+    } finally {
+      await s.close();
+    }
+  });
+});

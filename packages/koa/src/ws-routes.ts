@@ -11,7 +11,8 @@ interface WsRoute<TUser> {
 
 /**
  * The `app.ws` routes: the last step of an upgrade's chain, reached only when the app's middleware passed
- * the request on. No match leaves the context alone, so Koa answers with its 404.
+ * the request on. No match leaves the context alone, so Koa answers with its 404. Routes match `ctx.path`
+ * as the middleware before them saw it: fixed segments raw, case and a trailing slash significant.
  */
 export class WsRoutes<TUser> {
   readonly #table = new RouteTable<WsRoute<TUser>>();

@@ -136,3 +136,46 @@ describe.each(versions)('%s: routing', (_name, Koa) => {
     }
   });
 });
+
+describe.each(versions)('%s: path guards', (_name, Koa) => {
+  it('app.ws matches ctx.path as a guard saw it; @koa/router ignores case and a trailing slash, so router.use guards it', async () => {
+    const app = new Koa();
+    app.silent = true;
+    const gate = wsgate(app);
+    const auth: Middleware = async (ctx, next) => {
+      if (ctx.get('x-token') !== 'ok') ctx.throw(401);
+      await next();
+    };
+    // koa-mount style prefix and exact ctx.path guards, then app.ws routes after them.
+    app.use(async (ctx, next) => {
+      if (ctx.path === '/admin' || ctx.path.startsWith('/admin/') || ctx.path === '/secret')
+        return auth(ctx, next);
+      await next();
+    });
+    const router = new Router();
+    router.use('/routed', auth);
+    router.get('/routed/feed', async (ctx) => {
+      if (ctx.ws) await ctx.ws();
+    });
+    app.use(router.routes());
+    gate.ws('/admin/feed', () => {});
+    gate.ws('/secret', () => {});
+    const t = await listen(app, gate);
+    try {
+      const status = async (path: string, token?: string) =>
+        (await rawRequest(t.url, { path, headers: token ? { 'x-token': token } : {} })).status;
+      expect(await status('/secret')).toBe(401);
+      expect(await status('/secret', 'ok')).toBe(101);
+      // The reported bypasses: a decoded fixed segment, a trailing slash. Neither reaches a route.
+      expect(await status('/%61dmin/feed')).toBe(400);
+      expect(await status('/secret/')).toBe(404);
+      expect(await status('/Secret')).toBe(404);
+      for (const path of ['/routed/feed', '/ROUTED/feed', '/routed/feed/']) {
+        expect(await status(path), path).toBe(401);
+        expect(await status(path, 'ok'), path).toBe(101);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
