@@ -39,7 +39,7 @@ function tarEntries(tarball: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  await run('pnpm', ['build'], { cwd: root, timeout: 120_000 });
+  await run('pnpm', ['build:packages'], { cwd: root, timeout: 120_000 });
   for (const name of names) {
     await run('pnpm', ['pack', '--pack-destination', tarballDir], {
       cwd: join(root, 'packages', name),
