@@ -7,7 +7,7 @@
  * Slow (a build and an npm install): `pnpm test:packaging` runs it, and `.ci/run` on the machine's Node and
  * Node 24 (`WSGATE_EXTRA_NODES`, a `:`-separated list of node binaries).
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +100,12 @@ describe.each(names)('@wsgate/%s tarball', (name) => {
       timeout: 60_000,
     });
   });
+});
+
+test('the API reference builds from the TSDoc with no warning (broken {@link}s fail)', async () => {
+  await run('pnpm', ['build:docs'], { cwd: root, timeout: 120_000 });
+  for (const name of names)
+    expect(existsSync(join(root, 'docs', 'api', 'modules', `_wsgate_${name}.html`))).toBe(true);
 });
 
 describe('a scratch app outside the workspace, installed from the tarballs with npm', () => {
