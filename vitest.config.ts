@@ -10,7 +10,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@wsgate/source'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'test/soak/**', 'test/browser/**', 'test/fuzz/**'],
+    exclude: ['**/node_modules/**', 'test/soak/**', 'test/browser/**', 'test/fuzz/**', 'test/packaging/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

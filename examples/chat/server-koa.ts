@@ -11,7 +11,7 @@ import { brokerFromEnv, DEV_SECRET } from './src/broker.js';
 import { tapBroker } from './src/broker-tap.js';
 import { Chat } from './src/chat.js';
 import { COOKIE, readName, signName } from './src/name-cookie.js';
-import { cleanName, isRoomName } from './src/protocol.js';
+import { cleanName, isRoomName, SIGNED_OUT } from './src/protocol.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -34,13 +34,17 @@ app.use(async (ctx, next) => {
   if (ctx.method === 'POST' && ctx.path === '/login') {
     const form = new URLSearchParams(await readBody(ctx, 2_048));
     const name = cleanName(form.get('name'));
-    const room = isRoomName(form.get('room') ?? '') ? form.get('room') : 'lobby';
+    const asked = (form.get('room') ?? '').toLowerCase();
+    const room = isRoomName(asked) ? asked : 'lobby';
     ctx.status = 303;
     if (!name) return ctx.redirect(`/?room=${room}&error=name`);
     ctx.cookies.set(COOKIE, signName(name, secret), { httpOnly: true, sameSite: 'lax', maxAge: 7 * 864e5 });
     return ctx.redirect(`/rooms/${room}`);
   }
   if (ctx.method === 'POST' && ctx.path === '/logout') {
+    // Every tab signs out: the user's other sockets close with SIGNED_OUT (the page then shows the sign-in).
+    const name = readName(ctx.get('cookie'), secret);
+    if (name !== undefined) gate.sessions.closeWhere((s) => s.user?.name === name, SIGNED_OUT, 'signed out');
     ctx.cookies.set(COOKIE, null);
     ctx.status = 303;
     return ctx.redirect('/');

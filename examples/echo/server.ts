@@ -1,11 +1,13 @@
 /**
- * The smallest wsgate app: core alone on a plain http.Server. `pnpm start` runs it.
- * Open http://localhost:3000 for a page that talks to ws://localhost:3000/echo.
+ * The smallest wsgate app: core alone on a plain http.Server. Run it from the repository root with
+ * `pnpm --filter @wsgate/example-echo start`, then open http://localhost:3000 for a page that talks to
+ * ws://localhost:3000/echo. PORT (3000) and HOST (127.0.0.1: this machine only) come from the environment.
  */
 import { createServer } from 'node:http';
 import { createGate } from '@wsgate/core';
 
 const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
 
 const gate = createGate({
   // Browsers send Origin; the default 'same-origin' policy admits pages served by this server only.
@@ -38,9 +40,11 @@ const server = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
 });
 gate.attach(server);
-server.listen(port, () =>
-  console.log(`wsgate echo on http://localhost:${port} (ws://localhost:${port}/echo)`),
-);
+server.listen(port, host, () => {
+  const address = server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  console.log(`wsgate echo on http://localhost:${actual} (ws://localhost:${actual}/echo)`);
+});
 
 const stop = async () => {
   await gate.close();

@@ -185,4 +185,29 @@ describe.skipIf(!chromiumAvailable())('the chat example in Chromium', () => {
       expect(chat.gate.stats().accepted).toBe(2);
     });
   });
+
+  it('the room box takes "Kitchen" as #kitchen; signing out in one tab sends the other tab to the sign-in form', async () => {
+    const page = await alice!.context.newPage();
+    const other = await alice!.context.newPage();
+    await closing([page, other], async () => {
+      await page.goto(`${chat!.url}/`);
+      await page.fill('#name', 'Alice');
+      await page.fill('#room', 'Kitchen');
+      // The browser's own pattern check would block an uppercase name before the submit.
+      await Promise.all([page.waitForURL('**/rooms/kitchen', WAIT), page.click('button[type=submit]')]);
+      await connected(page);
+
+      await other.goto(`${chat!.url}/rooms/kitchen`);
+      await connected(other);
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === '/', WAIT),
+        page.click('form[action="/logout"] button'),
+      ]);
+      // The other tab's socket was closed by the server (4001) and the page went to sign in again.
+      await other.waitForURL(
+        (url) => url.pathname === '/' && url.searchParams.get('room') === 'kitchen',
+        WAIT,
+      );
+    });
+  });
 });

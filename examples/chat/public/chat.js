@@ -33,7 +33,11 @@ function connect() {
     $('text').focus();
   };
   ws.onmessage = (e) => onEvent(JSON.parse(e.data));
-  ws.onclose = (e) => reconnectLater(e.code);
+  ws.onclose = (e) => {
+    // 4001: signed out in another tab; the sign-in form, not a retry.
+    if (e.code === 4001) location.href = `/?room=${encodeURIComponent(room)}`;
+    else reconnectLater(e.code);
+  };
 }
 
 async function reconnectLater(code) {
@@ -167,3 +171,8 @@ $('goto').addEventListener('submit', (e) => {
 });
 
 connect();
+
+// Room names are lowercase: lowercase as typed, so the box's pattern accepts "Kitchen" as #kitchen.
+$('goto-room').addEventListener('input', () => {
+  $('goto-room').value = $('goto-room').value.toLowerCase();
+});

@@ -6,7 +6,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { tapBroker } from './broker-tap.js';
 import { Chat, type ChatOptions } from './chat.js';
 import { COOKIE, readName, signName } from './name-cookie.js';
-import { cleanName, isRoomName } from './protocol.js';
+import { cleanName, isRoomName, SIGNED_OUT } from './protocol.js';
 
 /** Options of {@link createChatApp}. */
 export interface ChatAppOptions extends ChatOptions {
@@ -66,7 +66,13 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     res.cookie(COOKIE, signName(name, secret), { httpOnly: true, sameSite: 'lax', maxAge: WEEK });
     res.redirect(303, `/rooms/${target}`);
   });
-  app.post('/logout', (_req, res) => res.clearCookie(COOKIE).redirect(303, '/'));
+  app.post('/logout', (req, res) => {
+    // Signing out signs out every tab: the user's other sockets close now (4001, which the page answers by
+    // going to the sign-in form) instead of chatting on under a name whose cookie is gone.
+    const name = readName(req.headers.cookie, secret);
+    if (name !== undefined) gate.sessions.closeWhere((s) => s.data.name === name, SIGNED_OUT, 'signed out');
+    res.clearCookie(COOKIE).redirect(303, '/');
+  });
   // The page asks before reconnecting: a 401 means sign in again, not retry.
   app.get('/api/me', (req, res) => {
     const name = readName(req.headers.cookie, secret);
@@ -78,7 +84,9 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   });
 
   app.ws('/ws/rooms/:room', requireLogin, validRoom, (session, req) => {
-    chat.join(session, req.params.room, readName(req.headers.cookie, secret)!);
+    const name = readName(req.headers.cookie, secret)!;
+    session.data.name = name; // what /logout closes by
+    chat.join(session, req.params.room, name);
   });
   // Open to any client (a browser page of another origin is still refused): `npx wscat -c ws://localhost:3000/echo`.
   app.ws('/echo', (session) => {

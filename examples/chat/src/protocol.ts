@@ -64,6 +64,12 @@ export function parseClientEvent(frame: string | Buffer): Parsed {
   }
 }
 
+/**
+ * The close code of a session whose user signed out (in another tab): the page goes to the sign-in form
+ * instead of reconnecting.
+ */
+export const SIGNED_OUT = 4001;
+
 const ROOM = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** Room names are URL path segments: lowercase letters, digits, `-` and `_`, at most 32 characters. */

@@ -9,10 +9,19 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
+/**
+ * wsgate's messages start with `wsgate: ` so they can be told apart in a framework's shared log; the console
+ * logger adds that prefix only to messages without it, so a line reads `wsgate: socket error`, once.
+ */
+function prefixed(msg: string | undefined): string {
+  if (!msg) return 'wsgate:';
+  return msg.startsWith('wsgate: ') ? msg : `wsgate: ${msg}`;
+}
+
 /** Logs warnings and errors to stderr; what wsgate uses when no `logger` is given. */
 export const consoleLogger: Logger = {
-  warn: (obj, msg) => console.warn('[wsgate]', msg ?? '', obj),
-  error: (obj, msg) => console.error('[wsgate]', msg ?? '', obj),
+  warn: (obj, msg) => console.warn(prefixed(msg), obj),
+  error: (obj, msg) => console.error(prefixed(msg), obj),
 };
 
 /** A logger that drops everything. */
