@@ -1,5 +1,6 @@
 import { coexistenceSuite } from './coexistence.ts';
 import { faultSuite } from './faults.ts';
+import { flowSuite } from './flow.ts';
 import { handshakeFuzzSuite } from './handshake-fuzz.ts';
 import { peerSuite } from './peers.ts';
 import { protocolSuite } from './protocol.ts';
@@ -19,6 +20,7 @@ export function runConformance(target: ConformanceTarget): void {
   refusalSuite(target);
   robustnessSuite(target);
   sessionSuite(target);
+  flowSuite(target);
   topicSuite(target);
   shutdownSuite(target);
   faultSuite(target);

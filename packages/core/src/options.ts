@@ -29,7 +29,13 @@ export type Protocols =
 export interface BackpressureOptions {
   /** `send()` returns false once this many bytes are buffered; `drain` follows. @default 65536 (64 KiB) */
   highWaterMark?: number;
-  /** Bytes buffered beyond which `policy` applies. @default 4194304 (4 MiB) */
+  /**
+   * When more than this many bytes are still buffered as a message is sent or published to the session,
+   * the client has stopped reading and `policy` applies. Only what is queued ahead of the message counts,
+   * not the message itself: one message larger than the limit is sent to a client that reads (so a large
+   * publish never closes every subscriber), and a session buffers at most `limit` plus one message.
+   * @default 4194304 (4 MiB)
+   */
   limit?: number;
   /** `'close'` closes the session with 1013; `'drop'` drops the message (counted in stats). @default 'close' */
   policy?: 'close' | 'drop';
@@ -53,13 +59,26 @@ export interface LimitOptions {
   pendingHandshakes?: number;
   /** Inbound message rate per session, or false for none. @default { rate: 100, burst: 200 } */
   messages?: MessageRateOptions | false;
+  /**
+   * Bytes of received messages one session may hold that no consumer has taken yet: the queue before the
+   * handler listens, messages held after a `for await` loop broke, and every iterator's buffer, counted
+   * together (as are messages, at most 256). At the bound wsgate stops reading the socket (TCP then pushes
+   * back on the client); it reads again once consumers have taken half of it. A session thus holds at most
+   * this plus one message and what one socket read (64 KiB) had already brought in.
+   * @default 1048576 (1 MiB)
+   */
+  inbound?: number;
 }
 
 /** Ping/pong liveness checks. */
 export interface HeartbeatOptions {
   /** Milliseconds between pings. @default 30000 */
   interval?: number;
-  /** Milliseconds to wait for the pong before the peer is terminated. @default 10000 */
+  /**
+   * Milliseconds to wait for the pong before the peer is terminated, counted from the first ping it left
+   * unanswered; may be longer than `interval` (a peer that answers late but within it is kept).
+   * @default 10000
+   */
   timeout?: number;
 }
 
@@ -134,6 +153,8 @@ export interface Settings<TUser> {
   backpressure: Required<BackpressureOptions>;
   handshakeTimeout: number;
   messages: Required<MessageRateOptions> | false;
+  /** Bytes of unconsumed received messages at which the socket is paused (`limits.inbound`). */
+  inbound: number;
 }
 
 const KNOWN_GATE = new Set([
@@ -239,6 +260,7 @@ export function validateGateOptions(options: GateOptions<unknown>): void {
     positive(l.connections, 'limits.connections');
     positive(l.connectionsPerIp, 'limits.connectionsPerIp');
     positive(l.pendingHandshakes, 'limits.pendingHandshakes');
+    positive(l.inbound, 'limits.inbound');
     if (l.messages !== undefined && l.messages !== false) {
       positive(l.messages.rate, 'limits.messages.rate');
       positive(l.messages.burst, 'limits.messages.burst');
@@ -285,5 +307,6 @@ export function resolveSettings<TUser>(
     backpressure: { highWaterMark, limit, policy: bp.policy ?? 'close' },
     handshakeTimeout: pick('handshakeTimeout') ?? 10_000,
     messages: messages === false ? false : { rate: messages?.rate ?? 100, burst: messages?.burst ?? 200 },
+    inbound: gate.limits?.inbound ?? 1 << 20,
   };
 }

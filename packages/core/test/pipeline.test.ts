@@ -165,6 +165,8 @@ describe('errors and options', () => {
     expect(() => createGate({ origins: 'same' as never })).toThrow(/origins/);
     expect(() => createGate({ backpressure: { policy: 'block' as never } })).toThrow(/backpressure.policy/);
     expect(() => createGate({ limits: { connections: 0 } })).toThrow(/limits.connections/);
+    expect(() => createGate({ limits: { inbound: 0 } })).toThrow(/limits.inbound/);
+    expect(() => createGate({ limits: { inbound: '1mb' as never } })).toThrow(/limits.inbound/);
     // Checked after merging with the defaults (limit 4 MiB) and, for a route, with the gate's.
     expect(() => createGate({ backpressure: { highWaterMark: 8 << 20 } })).toThrow(/must not exceed/);
     const small = createGate({ backpressure: { limit: 1 << 20 } });
