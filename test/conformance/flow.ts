@@ -1,5 +1,6 @@
 import type { Session } from '@wsgate/core';
 import { describe, expect, it } from 'vitest';
+import { frame, Op, RawSocket } from '../support/frames.ts';
 import { closed, collect, openClient, until, WebSocket } from '../support/ws.ts';
 import type { ConformanceTarget } from './target.ts';
 
@@ -199,6 +200,44 @@ export function flowSuite(target: ConformanceTarget): void {
         expect((await closed(stalled)).code).toBe(1013);
         expect(reader.readyState).toBe(WebSocket.OPEN);
         reader.close();
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('a peer that floods pings and never reads cannot grow our pongs past backpressure.limit (1013)', async () => {
+      const limit = 64 * 1024;
+      let maxBuffered = 0;
+      let session: AnySession | undefined;
+      const t = await target.start({ backpressure: { highWaterMark: 16 * 1024, limit } }, [
+        {
+          path: '/ping',
+          handler: (s) => {
+            session = s;
+          },
+        },
+      ]);
+      try {
+        const raw = await RawSocket.open(`${t.url}/ping`);
+        raw.socket.pause();
+        // 512 pings of 125 bytes per write: each asks for a 127-byte pong the client never reads.
+        const burst = Buffer.concat(
+          Array.from({ length: 512 }, () => frame({ opcode: Op.ping, payload: Buffer.alloc(125, 1) })),
+        );
+        const cap = 16 * 1024 * 1024; // without a bound, stop here: past what the kernel's buffers hold
+        const deadline = Date.now() + 10_000; // and fail with the numbers rather than the test's timeout
+        for (
+          let sent = 0;
+          sent < cap && Date.now() < deadline && t.gate.stats().slowConsumers.closed === 0;
+          sent += burst.length
+        ) {
+          if (!raw.socket.write(burst)) await new Promise((r) => raw.socket.once('drain', r));
+          maxBuffered = Math.max(maxBuffered, session?.bufferedAmount ?? 0);
+        }
+        expect(t.gate.stats().slowConsumers.closed).toBe(1);
+        // One pong past the limit at most, plus the close frame.
+        expect(maxBuffered).toBeLessThanOrEqual(limit + 256);
+        raw.socket.destroy();
       } finally {
         await t.close();
       }

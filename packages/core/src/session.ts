@@ -126,6 +126,7 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
     emitter.on('close', onRawClose);
     emitter.on('error', onRawError);
     emitter.on('pong', onRawPong);
+    emitter.on('ping', onRawPing);
     (this as unknown as EventEmitter).on('newListener', onNewListener);
   }
 
@@ -536,6 +537,15 @@ function onRawClose(this: RawWithSession, code: number, reason: Buffer): void {
 }
 function onRawError(this: RawWithSession, err: Error): void {
   this[kSession]._onError(err);
+}
+/**
+ * The gate's sockets do not answer pings by themselves (`autoPong: false`): a peer that sends pings and never
+ * reads would otherwise grow our buffered pongs without bound, as no limit looks at them. Each pong passes
+ * the backpressure limit like a message.
+ */
+function onRawPing(this: RawWithSession, data: Buffer): void {
+  const session = this[kSession];
+  if (this.readyState === 1 && session._admit()) this.pong(data);
 }
 function onRawPong(this: RawWithSession): void {
   this[kSession]._awaitingPongSince = 0;
