@@ -199,6 +199,16 @@ function positive(value: unknown, name: string, allowZero = false): void {
   }
 }
 
+/** Node's timers take at most 2^31-1 ms and run anything longer after 1 ms (with only a warning). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A positive number of milliseconds that a timer can wait for: a longer one would fire at once. */
+function duration(value: unknown, name: string): void {
+  positive(value, name);
+  if (typeof value === 'number' && value > MAX_TIMER_MS)
+    throw new TypeError(`wsgate: ${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${value}`);
+}
+
 function fn(value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'function')
     throw new TypeError(`wsgate: ${name} must be a function`);
@@ -225,7 +235,7 @@ export function validateRouteOptions(
     throw new TypeError('wsgate: protocols must be a string[] of subprotocol tokens or a function');
   }
   positive(options.maxPayload, 'maxPayload');
-  positive(options.handshakeTimeout, 'handshakeTimeout');
+  duration(options.handshakeTimeout, 'handshakeTimeout');
   const bp = options.backpressure as BackpressureOptions | undefined;
   if (bp !== undefined) {
     positive(bp.highWaterMark, 'backpressure.highWaterMark', true);
@@ -250,10 +260,10 @@ export function validateGateOptions(options: GateOptions<unknown>): void {
   if (options.unmatched !== undefined && options.unmatched !== 'reject' && options.unmatched !== 'ignore') {
     throw new TypeError("wsgate: unmatched must be 'reject' or 'ignore'");
   }
-  positive(options.closeTimeout, 'closeTimeout');
+  duration(options.closeTimeout, 'closeTimeout');
   if (options.heartbeat !== undefined && options.heartbeat !== false) {
-    positive(options.heartbeat.interval, 'heartbeat.interval');
-    positive(options.heartbeat.timeout, 'heartbeat.timeout');
+    duration(options.heartbeat.interval, 'heartbeat.interval');
+    duration(options.heartbeat.timeout, 'heartbeat.timeout');
   }
   const l = options.limits;
   if (l !== undefined) {
