@@ -11,6 +11,11 @@ function same(m: string | Buffer | undefined, big: Buffer): boolean {
   return Buffer.isBuffer(m) && m.equals(big);
 }
 
+/** Bytes of received messages the session holds for its consumers (what limits.inbound bounds). */
+function inboundBytes(s: AnySession | undefined): number {
+  return (s as unknown as { _inboundBytes?: number } | undefined)?._inboundBytes ?? 0;
+}
+
 function latch(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((r) => {
@@ -239,6 +244,45 @@ export function flowSuite(target: ConformanceTarget): void {
         expect(maxBuffered).toBeLessThanOrEqual(limit + 256);
         raw.socket.destroy();
       } finally {
+        await t.close();
+      }
+    });
+
+    it('a session paused for a slow iterator completes close() promptly while the peer keeps sending', async () => {
+      const inbound = 64 * 1024;
+      let session: AnySession | undefined;
+      let allowed = 0;
+      let taken = 0;
+      let done = false;
+      const t = await target.start({ closeTimeout: 60_000, limits: { inbound, messages: false } }, [
+        {
+          path: '/slow',
+          handler: async (s) => {
+            session = s;
+            for await (const _ of s) {
+              taken++;
+              // Still slow after close(): the socket must be read for the close reply all the same.
+              await until(() => allowed >= taken || done, 'the test to allow one more', 30_000);
+            }
+          },
+        },
+      ]);
+      try {
+        const ws = await openClient(`${t.wsUrl}/slow`);
+        for (let i = 0; i < 200; i++) ws.send(Buffer.alloc(16 * 1024, i));
+        await until(() => paused(session), 'the bound to pause the socket');
+        // Taken one by one until just below the bound: still paused (reading resumes at half of it).
+        while (inboundBytes(session) >= inbound) {
+          allowed++;
+          await until(() => taken >= allowed, 'one more taken');
+        }
+        expect(paused(session)).toBe(true);
+        const code = closed(ws);
+        session!.close(1000, 'bye');
+        // closeTimeout is far beyond the test's: this passes only if the closing handshake completes.
+        expect((await code).code).toBe(1000);
+      } finally {
+        done = true;
         await t.close();
       }
     });

@@ -363,7 +363,8 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
   _hold(size: number): void {
     this.#inboundBytes += size;
     this.#inboundCount++;
-    if (!this._pausedByGate && this.#overInbound()) this._pause();
+    // Not while closing: the peer's close reply must still be read; _receive drops past the bound instead.
+    if (!this._pausedByGate && this.raw.readyState === 1 && this.#overInbound()) this._pause();
   }
 
   /** @internal A buffered message was taken (or handed to another buffer, `resume` false). */
