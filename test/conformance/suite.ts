@@ -1,5 +1,6 @@
 import { coexistenceSuite } from './coexistence.ts';
 import { faultSuite } from './faults.ts';
+import { flowSuite } from './flow.ts';
 import { handshakeFuzzSuite } from './handshake-fuzz.ts';
 import { pathGuardSuite } from './path-guards.ts';
 import { peerSuite } from './peers.ts';
@@ -22,6 +23,7 @@ export function runConformance(target: ConformanceTarget): void {
   robustnessSuite(target);
   reliabilitySuite(target);
   sessionSuite(target);
+  flowSuite(target);
   topicSuite(target);
   shutdownSuite(target);
   faultSuite(target);

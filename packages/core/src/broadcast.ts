@@ -118,7 +118,7 @@ export function wsInternalsPresent(raw: WebSocket): boolean {
 /** A broadcast recipient: what delivery needs from a session. */
 export interface Recipient {
   readonly raw: WebSocket;
-  _admit(size: number): boolean;
+  _admit(): boolean;
   _afterWrite(): boolean;
 }
 
@@ -247,7 +247,7 @@ function runJobs(budget: number): void {
 function deliver(r: Recipient, m: Message): void {
   if (r === m.except) return;
   const raw = r.raw;
-  if (raw.readyState !== 1 || !r._admit(m.payload.length)) return;
+  if (raw.readyState !== 1 || !r._admit()) return;
   if (canWriteFramed(raw)) {
     m.frames ??= frameMessage(m.payload, m.binary);
     writeFramed(raw, m.frames);

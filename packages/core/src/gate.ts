@@ -649,6 +649,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
         clientTracking: false,
         maxPayload: settings.maxPayload,
         perMessageDeflate: settings.perMessageDeflate,
+        autoPong: false, // sessions answer pings themselves, within the backpressure limit (session.ts)
         closeTimeout: this.options.closeTimeout ?? 5_000,
         handleProtocols: (_offered, req) => this.#handshakeInfo.get(req)?.protocol || false,
       } as ConstructorParameters<typeof WebSocketServer>[0]);

@@ -2,12 +2,18 @@ import type { Message, Session } from './session.js';
 
 /**
  * Messages a consumer has not taken yet: the session's queue (before the handler is ready, and held for the
- * next consumer after a loop stopped) and each iterator's buffer. Both are bounded by pausing the socket.
+ * next consumer after a loop stopped) and each iterator's buffer. They share one bound per session
+ * ({@link Session._hold}): `limits.inbound` bytes and {@link QUEUE_MESSAGES} messages, reached by any mix
+ * of them, pause the socket.
  */
 
-/** How many queued messages (or bytes) make wsgate pause the socket until the handler catches up. */
+/** How many unconsumed messages make wsgate pause the socket, whatever their size (each costs memory). */
 export const QUEUE_MESSAGES = 256;
-export const QUEUE_BYTES = 1 << 20;
+
+/** The bytes a received message counts for against `limits.inbound`: its UTF-8 size bounds its memory. */
+export function inboundSize(m: Message): number {
+  return typeof m === 'string' ? Buffer.byteLength(m) : m.length;
+}
 
 /** Puts `front` before the queue's contents, in place (a delivery in progress may be shifting from it). */
 export function prepend(queue: Message[], front: readonly Message[]): void {
@@ -36,7 +42,7 @@ export class MessageIterator implements AsyncIterableIterator<Message> {
       return;
     }
     this.#buffer.push(m);
-    if (this.#buffer.length >= QUEUE_MESSAGES && !this.#session._pausedByGate) this.#session._pause();
+    this.#session._hold(inboundSize(m));
   };
   readonly #onClose = (): void => {
     this.#done = true;
@@ -57,7 +63,7 @@ export class MessageIterator implements AsyncIterableIterator<Message> {
   next(): Promise<IteratorResult<Message>> {
     const value = this.#buffer.shift();
     if (value !== undefined) {
-      if (this.#buffer.length < QUEUE_MESSAGES / 2) this.#session._resume();
+      this.#session._release(inboundSize(value));
       return Promise.resolve({ value, done: false });
     }
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
@@ -72,8 +78,11 @@ export class MessageIterator implements AsyncIterableIterator<Message> {
     this.#detach();
     this.#waiting?.({ value: undefined, done: true });
     this.#waiting = undefined;
-    // No lost messages: what was buffered and not yielded goes to the session's next consumer.
-    this.#session._unconsumed(this.#buffer.splice(0));
+    // No lost messages: what was buffered and not yielded goes to the session's next consumer (which
+    // counts it again against the session's bound).
+    const left = this.#buffer.splice(0);
+    for (const m of left) this.#session._release(inboundSize(m), false);
+    this.#session._unconsumed(left);
     return Promise.resolve({ value: undefined, done: true });
   }
 

@@ -29,7 +29,13 @@ export type Protocols =
 export interface BackpressureOptions {
   /** `send()` returns false once this many bytes are buffered; `drain` follows. @default 65536 (64 KiB) */
   highWaterMark?: number;
-  /** Bytes buffered beyond which `policy` applies. @default 4194304 (4 MiB) */
+  /**
+   * When more than this many bytes are still buffered as a message is sent or published to the session,
+   * the client has stopped reading and `policy` applies. Only what is queued ahead of the message counts,
+   * not the message itself: one message larger than the limit is sent to a client that reads (so a large
+   * publish never closes every subscriber), and a session buffers at most `limit` plus one message.
+   * @default 4194304 (4 MiB)
+   */
   limit?: number;
   /** `'close'` closes the session with 1013; `'drop'` drops the message (counted in stats). @default 'close' */
   policy?: 'close' | 'drop';
@@ -53,13 +59,26 @@ export interface LimitOptions {
   pendingHandshakes?: number;
   /** Inbound message rate per session, or false for none. @default { rate: 100, burst: 200 } */
   messages?: MessageRateOptions | false;
+  /**
+   * Bytes of received messages one session may hold that no consumer has taken yet: the queue before the
+   * handler listens, messages held after a `for await` loop broke, and every iterator's buffer, counted
+   * together (as are messages, at most 256). At the bound wsgate stops reading the socket (TCP then pushes
+   * back on the client); it reads again once consumers have taken half of it. A session thus holds at most
+   * this plus one message and what one socket read (64 KiB) had already brought in.
+   * @default 1048576 (1 MiB)
+   */
+  inbound?: number;
 }
 
 /** Ping/pong liveness checks. */
 export interface HeartbeatOptions {
   /** Milliseconds between pings. @default 30000 */
   interval?: number;
-  /** Milliseconds to wait for the pong before the peer is terminated. @default 10000 */
+  /**
+   * Milliseconds to wait for the pong before the peer is terminated, counted from the first ping it left
+   * unanswered; may be longer than `interval` (a peer that answers late but within it is kept).
+   * @default 10000
+   */
   timeout?: number;
 }
 
@@ -137,6 +156,8 @@ export interface Settings<TUser> {
   backpressure: Required<BackpressureOptions>;
   handshakeTimeout: number;
   messages: Required<MessageRateOptions> | false;
+  /** Bytes of unconsumed received messages at which the socket is paused (`limits.inbound`). */
+  inbound: number;
 }
 
 const KNOWN_GATE = new Set([
@@ -181,6 +202,16 @@ function positive(value: unknown, name: string, allowZero = false): void {
   }
 }
 
+/** Node's timers take at most 2^31-1 ms and run anything longer after 1 ms (with only a warning). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A positive number of milliseconds that a timer can wait for: a longer one would fire at once. */
+function duration(value: unknown, name: string): void {
+  positive(value, name);
+  if (typeof value === 'number' && value > MAX_TIMER_MS)
+    throw new TypeError(`wsgate: ${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${value}`);
+}
+
 function fn(value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'function')
     throw new TypeError(`wsgate: ${name} must be a function`);
@@ -207,7 +238,7 @@ export function validateRouteOptions(
     throw new TypeError('wsgate: protocols must be a string[] of subprotocol tokens or a function');
   }
   positive(options.maxPayload, 'maxPayload');
-  positive(options.handshakeTimeout, 'handshakeTimeout');
+  duration(options.handshakeTimeout, 'handshakeTimeout');
   const bp = options.backpressure as BackpressureOptions | undefined;
   if (bp !== undefined) {
     positive(bp.highWaterMark, 'backpressure.highWaterMark', true);
@@ -232,16 +263,17 @@ export function validateGateOptions(options: GateOptions<unknown>): void {
   if (options.unmatched !== undefined && options.unmatched !== 'reject' && options.unmatched !== 'ignore') {
     throw new TypeError("wsgate: unmatched must be 'reject' or 'ignore'");
   }
-  positive(options.closeTimeout, 'closeTimeout');
+  duration(options.closeTimeout, 'closeTimeout');
   if (options.heartbeat !== undefined && options.heartbeat !== false) {
-    positive(options.heartbeat.interval, 'heartbeat.interval');
-    positive(options.heartbeat.timeout, 'heartbeat.timeout');
+    duration(options.heartbeat.interval, 'heartbeat.interval');
+    duration(options.heartbeat.timeout, 'heartbeat.timeout');
   }
   const l = options.limits;
   if (l !== undefined) {
     positive(l.connections, 'limits.connections');
     positive(l.connectionsPerIp, 'limits.connectionsPerIp');
     positive(l.pendingHandshakes, 'limits.pendingHandshakes');
+    positive(l.inbound, 'limits.inbound');
     if (l.messages !== undefined && l.messages !== false) {
       positive(l.messages.rate, 'limits.messages.rate');
       positive(l.messages.burst, 'limits.messages.burst');
@@ -288,5 +320,6 @@ export function resolveSettings<TUser>(
     backpressure: { highWaterMark, limit, policy: bp.policy ?? 'close' },
     handshakeTimeout: pick('handshakeTimeout') ?? 10_000,
     messages: messages === false ? false : { rate: messages?.rate ?? 100, burst: messages?.burst ?? 200 },
+    inbound: gate.limits?.inbound ?? 1 << 20,
   };
 }

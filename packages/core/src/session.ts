@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { broadcastPendingFor, settleBroadcasts } from './broadcast.js';
 import { CloseCode, checkClose } from './close-codes.js';
-import { MessageIterator, prepend, QUEUE_BYTES, QUEUE_MESSAGES } from './message-queue.js';
+import { inboundSize, MessageIterator, prepend, QUEUE_MESSAGES } from './message-queue.js';
 import type { Settings } from './options.js';
 import type { Params } from './router.js';
 import { sizeOfSendData } from './send-data.js';
@@ -70,7 +70,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
 
   /** @internal */ _settings: Settings<TUser>;
   /** @internal */ _host: SessionHost;
-  /** @internal true while a ping is unanswered */ _awaitingPong = false;
+  /** @internal when (performance.now()) the oldest unanswered ping was sent, 0 when none is */ _awaitingPongSince = 0;
   /** @internal true while wsgate holds the socket paused (heartbeat then does not count misses) */ _pausedByGate = false;
   /** @internal */ _closed = false;
   /** @internal the per-IP limit key this session counts under */ _ipKey: string | undefined;
@@ -84,7 +84,9 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
   #ready = false;
   /** Messages waiting for the handler to be ready, or (when #held) for the next consumer after a loop broke. */
   #queue: Message[] | undefined;
-  #queuedBytes = 0;
+  /** Bytes and messages received and not yet taken by a consumer, in the queue and every iterator's buffer. */
+  #inboundBytes = 0;
+  #inboundCount = 0;
   #held = false;
   #flushScheduled = false;
   #pendingClose: [number, string] | undefined;
@@ -124,6 +126,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     emitter.on('close', onRawClose);
     emitter.on('error', onRawError);
     emitter.on('pong', onRawPong);
+    emitter.on('ping', onRawPing);
     (this as unknown as EventEmitter).on('newListener', onNewListener);
   }
 
@@ -177,7 +180,10 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
   /**
    * Sends a message: a string as a text frame, anything else as binary. Returns false when the message
    * was not sent (the session is not open, or the backpressure `limit` applied) or when buffered data is
-   * now above `highWaterMark`; wait for `drain` before sending more.
+   * now above `highWaterMark`; wait for `drain` before sending more. The limit applies to what is still
+   * buffered ahead of this message, not to its size: a message larger than `backpressure.limit` is sent
+   * when the client has read what came before (at most `limit` bytes wait), and the next `send()` waits
+   * for `drain` like any other.
    */
   send(data: SendData): boolean {
     const size = sizeOfSendData(data, 'send()');
@@ -185,7 +191,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     if (raw.readyState !== 1) return false;
     // A broadcast published earlier may still be on its way to this session: it goes first.
     if (broadcastPendingFor(this.#topics)) settleBroadcasts();
-    if (!this._admit(size)) return false;
+    if (!this._admit()) return false;
     raw.send(data);
     this._host.stats.sent(size);
     return this._afterWrite();
@@ -269,10 +275,15 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     return new MessageIterator(this as Session<unknown>);
   }
 
-  /** @internal Applies the backpressure limit before `size` more bytes are written. */
-  _admit(size: number): boolean {
+  /**
+   * @internal Applies the backpressure limit before a message is written. Only what is already buffered
+   * counts: more than `limit` bytes still unsent means the client stopped reading. The message's own size
+   * does not, or one message larger than the limit would close (or be dropped for) a client that reads,
+   * and a large publish would close every subscriber. A session so buffers at most `limit` plus one message.
+   */
+  _admit(): boolean {
     const { limit, policy } = this._settings.backpressure;
-    if (this.raw.bufferedAmount + size <= limit) return true;
+    if (this.raw.bufferedAmount <= limit) return true;
     this._host.stats.slowConsumer(policy);
     if (policy === 'close') {
       if (this.raw.readyState === 1) this.raw.close(CloseCode.tryAgainLater, 'backpressure limit exceeded');
@@ -329,25 +340,47 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     }
     if (this.#queue === undefined) this.#queue = unconsumed;
     else prepend(this.#queue, unconsumed);
+    for (const m of unconsumed) this._hold(inboundSize(m));
     this.#hold();
   }
 
-  /** Holds the queue for the next consumer, bounded as before readiness: the socket paused when it is long. */
+  /** Holds the queue for the next consumer, bounded as before readiness: the socket paused at the bound. */
   #hold(): void {
     this.#queue ??= [];
-    const queue = this.#queue;
     this.#held = true;
-    let bytes = 0;
-    for (const m of queue) bytes += sizeOfSendData(m, 'a held message');
-    this.#queuedBytes = bytes;
     const emitter = this as unknown as EventEmitter;
     emitter.off('newListener', onNewListener);
     emitter.on('newListener', onNewListener);
-    if (queue.length >= QUEUE_MESSAGES || bytes >= QUEUE_BYTES) {
-      if (!this._pausedByGate) this._pause();
-    } else {
-      this._resume();
-    }
+    this._resume();
+  }
+
+  /**
+   * @internal A received message of `size` bytes now waits in a buffer (the queue or an iterator's) for
+   * its consumer. Every buffer of the session counts against one bound, `limits.inbound` bytes or
+   * {@link QUEUE_MESSAGES} messages: at it the socket is paused, so a slow consumer pushes back on the
+   * client through TCP instead of growing the server's memory.
+   */
+  _hold(size: number): void {
+    this.#inboundBytes += size;
+    this.#inboundCount++;
+    // Not while closing: the peer's close reply must still be read; _receive drops past the bound instead.
+    if (!this._pausedByGate && this.raw.readyState === 1 && this.#overInbound()) this._pause();
+  }
+
+  /** @internal A buffered message was taken (or handed to another buffer, `resume` false). */
+  _release(size: number, resume = true): void {
+    this.#inboundBytes -= size;
+    this.#inboundCount--;
+    if (resume) this._resume();
+  }
+
+  /** @internal Bytes of received messages no consumer has taken yet (for tests and stats). */
+  get _inboundBytes(): number {
+    return this.#inboundBytes;
+  }
+
+  #overInbound(): boolean {
+    return this.#inboundBytes >= this._settings.inbound || this.#inboundCount >= QUEUE_MESSAGES;
   }
 
   #awaitingConsumer(): boolean {
@@ -361,7 +394,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
 
   /** @internal */
   _receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    this._awaitingPong = false;
+    this._awaitingPongSince = 0;
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     this._host.stats.received(buf.length);
     const rate = this._settings.messages;
@@ -376,21 +409,17 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
       }
       this.#tokens -= 1;
     }
+    // Closing: close() reads again for the peer's close reply, and a peer may keep sending until then;
+    // what arrives beyond the bound is dropped rather than buffered (by the queue or an iterator).
+    if (this.raw.readyState !== 1 && this.#overInbound()) return;
     const message: Message = isBinary ? buf : buf.toString('utf8');
     if (this.#ready && this.#queue === undefined) {
       this.emit('message', message);
       return;
     }
     this.#queue ??= [];
-    if (
-      this.raw.readyState !== 1 &&
-      (this.#queue.length >= QUEUE_MESSAGES || this.#queuedBytes >= QUEUE_BYTES)
-    )
-      return;
     this.#queue.push(message);
-    this.#queuedBytes += buf.length;
-    if (!this._pausedByGate && (this.#queue.length >= QUEUE_MESSAGES || this.#queuedBytes >= QUEUE_BYTES))
-      this._pause();
+    this._hold(buf.length);
   }
 
   /** @internal */
@@ -399,11 +428,12 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     this.raw.pause();
   }
 
-  /** @internal */
+  /** @internal Reads again once the buffers are down to half the bound (not at every message taken). */
   _resume(): void {
     if (!this._pausedByGate) return;
+    if (this.#inboundBytes > this._settings.inbound / 2 || this.#inboundCount > QUEUE_MESSAGES / 2) return;
     this._pausedByGate = false;
-    this._awaitingPong = false;
+    this._awaitingPongSince = 0;
     if (this.raw.readyState === 1) this.raw.resume();
   }
 
@@ -453,14 +483,17 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     if (queue) {
       // Messages arriving while we deliver go to the end of the same queue, so order holds. Shifting (not
       // indexing) lets an iterator that stops during delivery put its messages back at the front.
-      while (queue.length > 0 && !this.#awaitingConsumer()) this.emit('message', queue.shift()!);
+      while (queue.length > 0 && !this.#awaitingConsumer()) {
+        const m = queue.shift()!;
+        this._release(inboundSize(m), false);
+        this.emit('message', m);
+      }
     }
     if (this.#awaitingConsumer()) {
       // The consumer that asked for held messages has gone again: never emit them to nobody.
       this.#hold();
     } else {
       this.#queue = undefined;
-      this.#queuedBytes = 0;
       this.#held = false;
       this._resume();
     }
@@ -506,6 +539,15 @@ function onRawClose(this: RawWithSession, code: number, reason: Buffer): void {
 function onRawError(this: RawWithSession, err: Error): void {
   this[kSession]._onError(err);
 }
+/**
+ * The gate's sockets do not answer pings by themselves (`autoPong: false`): a peer that sends pings and never
+ * reads would otherwise grow our buffered pongs without bound, as no limit looks at them. Each pong passes
+ * the backpressure limit like a message.
+ */
+function onRawPing(this: RawWithSession, data: Buffer): void {
+  const session = this[kSession];
+  if (this.readyState === 1 && session._admit()) this.pong(data);
+}
 function onRawPong(this: RawWithSession): void {
-  this[kSession]._awaitingPong = false;
+  this[kSession]._awaitingPongSince = 0;
 }

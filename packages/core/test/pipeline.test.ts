@@ -165,6 +165,16 @@ describe('errors and options', () => {
     expect(() => createGate({ origins: 'same' as never })).toThrow(/origins/);
     expect(() => createGate({ backpressure: { policy: 'block' as never } })).toThrow(/backpressure.policy/);
     expect(() => createGate({ limits: { connections: 0 } })).toThrow(/limits.connections/);
+    expect(() => createGate({ limits: { inbound: 0 } })).toThrow(/limits.inbound/);
+    expect(() => createGate({ limits: { inbound: '1mb' as never } })).toThrow(/limits.inbound/);
+    // Node runs a timer longer than 2^31-1 ms after 1 ms: a huge timeout would reap every peer at once.
+    expect(() => createGate({ heartbeat: { timeout: 2 ** 31 } })).toThrow(
+      /heartbeat.timeout must be at most/,
+    );
+    expect(() => createGate({ heartbeat: { interval: 2 ** 31 } })).toThrow(/heartbeat.interval/);
+    expect(() => createGate({ handshakeTimeout: 2 ** 31 })).toThrow(/handshakeTimeout/);
+    expect(() => createGate({ closeTimeout: 2 ** 31 })).toThrow(/closeTimeout/);
+    expect(() => createGate({ heartbeat: { interval: 300, timeout: 2_000 } })).not.toThrow();
     // Checked after merging with the defaults (limit 4 MiB) and, for a route, with the gate's.
     expect(() => createGate({ backpressure: { highWaterMark: 8 << 20 } })).toThrow(/must not exceed/);
     const small = createGate({ backpressure: { limit: 1 << 20 } });
