@@ -3,15 +3,7 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type Broker, memoryBroker } from './broker.js';
-import { CloseCode, checkClose } from './close-codes.js';
-import { spreadOver } from './drain.js';
-import { checkUpgradeRequest } from './handshake.js';
-import { Heartbeat } from './heartbeat.js';
-import { checkHost, isLoopbackAddress } from './hosts.js';
-import { errorAnswer } from './http-error.js';
-import { afterInFlight } from './in-flight.js';
-import { type InjectOptions, inject } from './inject.js';
+import { CloseCode, checkClose } from './close-policy.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
 import {
   type GateOptions,
@@ -21,17 +13,25 @@ import {
   validateGateOptions,
   validateRouteOptions,
 } from './options.js';
-import { checkOrigin } from './origin.js';
-import { clientInfo, compileTrust, ipKey, type TrustFn } from './proxy.js';
-import { writeRejection } from './reject.js';
-import type { RouteParams } from './route-params.js';
-import { canonicalTarget, RouteTable, splitUrl } from './router.js';
-import type { SendData, Session } from './session.js';
-import type { SessionHost } from './session-host.js';
-import { SessionSet } from './sessions.js';
+import type { RouteParams } from './routes/route-params.js';
+import { canonicalTarget, RouteTable, splitUrl } from './routes/router.js';
+import { Heartbeat } from './session/heartbeat.js';
+import type { SendData, Session } from './session/session.js';
+import type { SessionHost } from './session/session-host.js';
+import { SessionSet } from './session/sessions.js';
+import { spreadOver } from './shutdown/drain.js';
 import { type GateStats, StatsCounter } from './stats.js';
-import { Topics } from './topics.js';
-import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade.js';
+import { type Broker, memoryBroker } from './topics/broker.js';
+import { Topics } from './topics/topics.js';
+import { checkUpgradeRequest } from './upgrade/handshake.js';
+import { checkHost, isLoopbackAddress } from './upgrade/hosts.js';
+import { errorAnswer } from './upgrade/http-error.js';
+import { afterInFlight } from './upgrade/in-flight.js';
+import { type InjectOptions, inject } from './upgrade/inject.js';
+import { checkOrigin } from './upgrade/origin.js';
+import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade/prepared-upgrade.js';
+import { clientInfo, compileTrust, ipKey, type TrustFn } from './upgrade/proxy.js';
+import { writeRejection } from './upgrade/reject.js';
 
 /** The handler of `gate.route(path, handler)`: the Node request, and `session.params` typed from `TPath`. */
 type RouteHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;

@@ -1,10 +1,7 @@
 /** @module @wsgate/core: the WebSocket upgrade pipeline, sessions, topics and shutdown, framework-free. */
-export { type Broker, type BrokerContext, type MemoryBus, memoryBroker, memoryBus } from './broker.js';
-export { CloseCode, isValidCloseCode } from './close-codes.js';
+
+export { CloseCode, isValidCloseCode } from './close-policy.js';
 export { type CloseOptions, createGate, Gate, type GateEvents } from './gate.js';
-export type { AllowedHosts } from './hosts.js';
-export { defaultReason, errorAnswer, HttpError } from './http-error.js';
-export { type InjectOptions, InjectRejectedError } from './inject.js';
 export { consoleLogger, type Logger, redactUrl, silentLogger } from './logger.js';
 export type {
   Authenticate,
@@ -18,12 +15,21 @@ export type {
   RouteOptions,
   Settings,
 } from './options.js';
-export type { OriginPolicy } from './origin.js';
-export type { ClientInfo, TrustProxy } from './proxy.js';
-export { writeRejection } from './reject.js';
-export type { RouteParams } from './route-params.js';
-export { compilePattern, type Params, RouteTable, splitUrl } from './router.js';
-export { type Message, type SendData, Session, type SessionEvents } from './session.js';
-export { SessionSet } from './sessions.js';
+export type { RouteParams } from './routes/route-params.js';
+export { compilePattern, type Params, RouteTable, splitUrl } from './routes/router.js';
+export { type Message, type SendData, Session, type SessionEvents } from './session/session.js';
+export { SessionSet } from './session/sessions.js';
 export type { GateStats } from './stats.js';
-export { type AcceptOptions, type Handler, PreparedUpgrade, UpgradeAbortedError } from './upgrade.js';
+export { type Broker, type BrokerContext, type MemoryBus, memoryBroker, memoryBus } from './topics/broker.js';
+export type { AllowedHosts } from './upgrade/hosts.js';
+export { defaultReason, errorAnswer, HttpError } from './upgrade/http-error.js';
+export { type InjectOptions, InjectRejectedError } from './upgrade/inject.js';
+export type { OriginPolicy } from './upgrade/origin.js';
+export {
+  type AcceptOptions,
+  type Handler,
+  PreparedUpgrade,
+  UpgradeAbortedError,
+} from './upgrade/prepared-upgrade.js';
+export type { ClientInfo, TrustProxy } from './upgrade/proxy.js';
+export { writeRejection } from './upgrade/reject.js';

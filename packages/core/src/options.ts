@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import type { Broker } from './broker.js';
-import { type AllowedHosts, checkAllowedHosts } from './hosts.js';
 import type { Logger } from './logger.js';
-import { checkOriginPolicy, type OriginPolicy } from './origin.js';
-import type { TrustProxy } from './proxy.js';
-import type { Session } from './session.js';
+import type { Session } from './session/session.js';
+import type { Broker } from './topics/broker.js';
+import { type AllowedHosts, checkAllowedHosts } from './upgrade/hosts.js';
+import { checkOriginPolicy, type OriginPolicy } from './upgrade/origin.js';
+import type { TrustProxy } from './upgrade/proxy.js';
 
 /**
  * Decides who the client is before the handshake. Return the user to admit, `undefined` (or `null`/`false`)

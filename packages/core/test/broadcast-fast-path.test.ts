@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { collect, track, until, type WebSocket } from '../../../test/support/ws.ts';
-import { broadcastPendingFor, canWriteFramed, SLICE, wsInternalsPresent } from '../src/broadcast.js';
+import { broadcastPendingFor, canWriteFramed, SLICE, wsInternalsPresent } from '../src/topics/broadcast.js';
 
 const broadcastPending = () => broadcastPendingFor('t');
 

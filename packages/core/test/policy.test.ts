@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { checkHost } from '../src/hosts.js';
-import { checkOrigin, checkOriginPolicy, parseOrigin } from '../src/origin.js';
-import { clientInfo, compileTrust, ipKey, normalizeIp } from '../src/proxy.js';
+import { checkHost } from '../src/upgrade/hosts.js';
+import { checkOrigin, checkOriginPolicy, parseOrigin } from '../src/upgrade/origin.js';
+import { clientInfo, compileTrust, ipKey, normalizeIp } from '../src/upgrade/proxy.js';
 
 function req(
   headers: Record<string, string>,

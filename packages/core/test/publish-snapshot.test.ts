@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { StartedTarget } from '../../../test/conformance/target.ts';
 import { collect, openClient, type WebSocket } from '../../../test/support/ws.ts';
 import { coreTarget } from '../../../test/targets/core.ts';
-import { SLICE } from '../src/broadcast.js';
 import { type GateOptions, memoryBroker, memoryBus, type Session } from '../src/index.js';
+import { SLICE } from '../src/topics/broadcast.js';
 
 /** Bytes that are not all zero, so a publisher's `fill(0)` after publish() shows in what arrives. */
 function pattern(size: number, seed: number): Buffer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalTarget, compilePattern, RouteTable, splitUrl } from '../src/router.js';
+import { canonicalTarget, compilePattern, RouteTable, splitUrl } from '../src/routes/router.js';
 
 const seg = (p: string) => p.split('/').slice(1);
 

@@ -1,5 +1,5 @@
+import type { StatsCounter } from '../stats.js';
 import type { SendData, Session } from './session.js';
-import type { StatsCounter } from './stats.js';
 
 /** What a session needs from its gate; an internal seam that keeps session.ts free of the gate. */
 export interface SessionHost {

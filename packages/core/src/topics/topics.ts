@@ -1,8 +1,8 @@
+import { sizeOfSendData } from '../session/send-data.js';
+import type { SendData, Session } from '../session/session.js';
+import type { StatsCounter } from '../stats.js';
 import { broadcast } from './broadcast.js';
 import type { Broker } from './broker.js';
-import { sizeOfSendData } from './send-data.js';
-import type { SendData, Session } from './session.js';
-import type { StatsCounter } from './stats.js';
 
 /**
  * Topic membership for one gate. The broker hears about a topic only when its first local member joins

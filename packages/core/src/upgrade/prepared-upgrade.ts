@@ -1,15 +1,15 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { CloseCode } from '../close-policy.js';
+import type { RouteOptions, Settings } from '../options.js';
+import type { Params } from '../routes/router.js';
+import { Session } from '../session/session.js';
 import { BoundResponse } from './bound-response.js';
-import { CloseCode } from './close-codes.js';
 import { errorAnswer } from './http-error.js';
-import type { RouteOptions, Settings } from './options.js';
 import { checkOrigin } from './origin.js';
 import type { ClientInfo } from './proxy.js';
 import { writeRejection } from './reject.js';
-import type { Params } from './router.js';
-import { Session } from './session.js';
 
 /**
  * A WebSocket handler: called once per session, after the 101. A throw or rejection closes it with 1011.

@@ -3,11 +3,11 @@ import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { broadcastPendingFor, settleBroadcasts } from './broadcast.js';
-import { CloseCode, checkClose } from './close-codes.js';
+import { CloseCode, checkClose } from '../close-policy.js';
+import type { Settings } from '../options.js';
+import type { Params } from '../routes/router.js';
+import { broadcastPendingFor, settleBroadcasts } from '../topics/broadcast.js';
 import { inboundSize, MessageIterator, prepend, QUEUE_MESSAGES } from './message-queue.js';
-import type { Settings } from './options.js';
-import type { Params } from './router.js';
 import { sizeOfSendData } from './send-data.js';
 import type { SessionHost } from './session-host.js';
 
