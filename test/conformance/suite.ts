@@ -5,6 +5,7 @@ import { handshakeFuzzSuite } from './handshake-fuzz.ts';
 import { pathGuardSuite } from './path-guards.ts';
 import { peerSuite } from './peers.ts';
 import { protocolSuite } from './protocol.ts';
+import { refusalLogSuite } from './refusal-logs.ts';
 import { refusalSuite } from './refusals.ts';
 import { reliabilitySuite } from './reliability.ts';
 import { robustnessSuite } from './robustness.ts';
@@ -20,6 +21,7 @@ import { topicSuite } from './topics.ts';
  */
 export function runConformance(target: ConformanceTarget): void {
   refusalSuite(target);
+  refusalLogSuite(target);
   robustnessSuite(target);
   reliabilitySuite(target);
   sessionSuite(target);

@@ -6,6 +6,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, checkClose } from './close-policy.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
 import {
+  defaultRefusalLogLevel,
   type GateOptions,
   type RouteOptions,
   resolveSettings,
@@ -31,6 +32,7 @@ import { type InjectOptions, inject } from './upgrade/inject.js';
 import { checkOrigin } from './upgrade/origin.js';
 import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade/prepared-upgrade.js';
 import { clientInfo, compileTrust, ipKey, type TrustFn } from './upgrade/proxy.js';
+import { peerAddress, RefusalPath } from './upgrade/refusal.js';
 import { writeRejection } from './upgrade/reject.js';
 
 /** The handler of `gate.route(path, handler)`: the Node request, and `session.params` typed from `TPath`. */
@@ -117,6 +119,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #loopback = new WeakMap<object, boolean>();
   readonly #stats = new StatsCounter();
   readonly #trust: TrustFn;
+  readonly #refusals: RefusalPath;
   readonly #broker: Broker;
   readonly #topics: Topics;
   readonly #heartbeat: Heartbeat | undefined;
@@ -142,6 +145,12 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     this.logger = options.logger ?? consoleLogger;
     this.#defaults = resolveSettings(options);
     this.#trust = compileTrust(options.trustProxy);
+    this.#refusals = new RefusalPath({
+      stats: this.#stats,
+      emit: (info) => this.#emitSafe('reject', info),
+      logger: this.logger,
+      level: options.logRefusals ?? defaultRefusalLogLevel(),
+    });
     this.#limits = {
       connections: options.limits?.connections ?? 10_000,
       connectionsPerIp: options.limits?.connectionsPerIp ?? 100,
@@ -360,7 +369,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
           'Retry-After': '5',
         });
       }
-      const peerTrusted = this.#trust(normalizePeer(req), 0);
+      const peerTrusted = this.#trust(peerAddress(req), 0);
       const hostRefusal = checkHost(
         this.options.allowedHosts,
         client.host,
@@ -569,6 +578,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     const written = (socket as Socket).bytesWritten;
     const timer = setTimeout(() => {
       if (socket.destroyed) return;
+      // Not a refusal of the gate's (it declined the upgrade): nothing counted, emitted or logged.
       if ((socket as Socket).bytesWritten === written)
         writeRejection(socket, 404, 'No WebSocket route matches this path');
     }, this.#defaults.handshakeTimeout);
@@ -603,15 +613,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     reason: string,
     headers?: Record<string, string>,
   ): null {
-    this.#stats.reject(status);
-    this.#emitReject(req, status, reason);
-    writeRejection(socket, status, reason, headers);
-    return null;
-  }
-
-  #emitReject(req: IncomingMessage, status: number, reason: string): void {
-    if (this.listenerCount('reject') === 0) return;
-    this.#emitSafe('reject', { status, reason, url: redactUrl(req.url), ip: normalizePeer(req) });
+    return this.#refusals.refuse(req, { status, reason, headers }, socket);
   }
 
   #report(err: unknown, phase: string, session?: Session<TUser>, req?: IncomingMessage): void {
@@ -699,18 +701,12 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     handshakeInfo: this.#handshakeInfo,
     sessionHost: this.#sessionHost,
     report: (err, phase, session, req) => this.#report(err, phase, session, req),
-    released: (upgrade, session, status, reason) => {
+    released: (upgrade, session) => {
       this.#pending.delete(upgrade);
-      if (session) {
-        session._ipKey = upgrade.ipKey;
-      } else {
-        this.#release(upgrade.ipKey);
-        if (status > 0) {
-          this.#stats.reject(status);
-          this.#emitReject(upgrade.req, status, reason);
-        }
-      }
+      if (session) session._ipKey = upgrade.ipKey;
+      else this.#release(upgrade.ipKey);
     },
+    refuse: (req, refusal, socket) => this.#refusals.refuse(req, refusal, socket),
     opened: (session) => {
       this.#stats.accepted++;
       this.sessions._set.add(session);
@@ -750,11 +746,6 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       topics: this.#topics.size,
     };
   }
-}
-
-function normalizePeer(req: IncomingMessage): string {
-  const a = req.socket?.remoteAddress ?? '';
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }
 
 /** Creates a gate. See {@link GateOptions} for the options and their defaults. */

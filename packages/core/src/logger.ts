@@ -18,8 +18,25 @@ function prefixed(msg: string | undefined): string {
   return msg.startsWith('wsgate: ') ? msg : `wsgate: ${msg}`;
 }
 
-/** Logs warnings and errors to stderr; what wsgate uses when no `logger` is given. */
+/**
+ * Whether `DEBUG` names wsgate, as the `debug` package reads it (`DEBUG=wsgate`, `wsgate*`, `wsgate:*`,
+ * `*`, comma- or space-separated): the switch for wsgate's debug lines on the console logger.
+ */
+export function debugEnabled(value: string | undefined): boolean {
+  if (!value) return false;
+  return value.split(/[\s,]+/).some((name) => name === '*' || /^wsgate(?::?\*)?$/.test(name));
+}
+
+/**
+ * Logs to the console: errors and warnings to stderr, info (refused upgrades in development) to stdout,
+ * and debug lines only when `DEBUG` names wsgate ({@link debugEnabled}, read once at startup). What wsgate
+ * uses when no `logger` is given.
+ */
 export const consoleLogger: Logger = {
+  ...(debugEnabled(process.env.DEBUG)
+    ? { debug: (obj: object, msg?: string) => console.debug(prefixed(msg), obj) }
+    : {}),
+  info: (obj, msg) => console.info(prefixed(msg), obj),
   warn: (obj, msg) => console.warn(prefixed(msg), obj),
   error: (obj, msg) => console.error(prefixed(msg), obj),
 };

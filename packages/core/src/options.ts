@@ -5,6 +5,7 @@ import type { Broker } from './topics/broker.js';
 import { type AllowedHosts, checkAllowedHosts } from './upgrade/hosts.js';
 import { checkOriginPolicy, type OriginPolicy } from './upgrade/origin.js';
 import type { TrustProxy } from './upgrade/proxy.js';
+import type { RefusalLogLevel } from './upgrade/refusal.js';
 
 /**
  * Decides who the client is before the handshake. Return the user to admit, `undefined` (or `null`/`false`)
@@ -130,8 +131,19 @@ export interface GateOptions<TUser = unknown> extends RouteOptions<TUser> {
   shouldHandle?: (req: IncomingMessage) => boolean;
   /** Called for errors that are not the client's fault (a throwing handler, a broker outage). */
   onError?: (err: unknown, ctx: ErrorContext<TUser>) => void;
-  /** Where warnings and errors go (pino-compatible). @default a console logger for warn/error */
+  /**
+   * Where warnings, errors and refused upgrades go (pino-compatible). Adapters pass the framework's own
+   * logger where it has one (Fastify's `app.log`).
+   * @default the console logger: warn and error, info, and debug only when `DEBUG` names `wsgate`
+   */
   logger?: Logger;
+  /**
+   * The level each refused upgrade is logged at (once, with its status, the reason that names the option to
+   * change, the redacted URL, the peer, Origin and Host), or false for none. Every refusal is also a
+   * `reject` event and counted in `stats().rejected`.
+   * @default 'info' (shown in development), 'debug' when NODE_ENV is 'production' or 'test'
+   */
+  logRefusals?: RefusalLogLevel;
 }
 
 /** What {@link GateOptions.onError} is told about an error. */
@@ -180,6 +192,7 @@ const KNOWN_GATE = new Set([
   'shouldHandle',
   'onError',
   'logger',
+  'logRefusals',
 ]);
 const KNOWN_ROUTE = new Set([
   'origins',
@@ -264,6 +277,9 @@ export function validateGateOptions(options: GateOptions<unknown>): void {
     throw new TypeError("wsgate: unmatched must be 'reject' or 'ignore'");
   }
   duration(options.closeTimeout, 'closeTimeout');
+  const lr = options.logRefusals;
+  if (lr !== undefined && lr !== false && lr !== 'debug' && lr !== 'info' && lr !== 'warn')
+    throw new TypeError("wsgate: logRefusals must be 'debug', 'info', 'warn' or false");
   if (options.heartbeat !== undefined && options.heartbeat !== false) {
     duration(options.heartbeat.interval, 'heartbeat.interval');
     duration(options.heartbeat.timeout, 'heartbeat.timeout');
@@ -322,4 +338,13 @@ export function resolveSettings<TUser>(
     messages: messages === false ? false : { rate: messages?.rate ?? 100, burst: messages?.burst ?? 200 },
     inbound: gate.limits?.inbound ?? 1 << 20,
   };
+}
+
+/**
+ * The default of {@link GateOptions.logRefusals}: refusals show in development, where a 403 with no log
+ * line is a riddle, and stay at debug in production (a scan would flood the log) and under test runners.
+ */
+export function defaultRefusalLogLevel(): RefusalLogLevel {
+  const env = process.env.NODE_ENV;
+  return env === 'production' || env === 'test' ? 'debug' : 'info';
 }

@@ -1,5 +1,5 @@
 import { afterEach, expect, test, vi } from 'vitest';
-import { consoleLogger } from '../src/logger.ts';
+import { consoleLogger, debugEnabled } from '../src/logger.ts';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -14,4 +14,18 @@ test.each([
   consoleLogger[level](obj, msg);
   expect(spy).toHaveBeenCalledTimes(1);
   expect(spy.mock.calls[0]).toEqual([expected, obj]);
+});
+
+test.each([
+  ['wsgate', true],
+  ['wsgate*', true],
+  ['wsgate:*', true],
+  ['express:*,wsgate', true],
+  ['*', true],
+  ['', false],
+  [undefined, false],
+  ['express:*', false],
+  ['wsgatex', false],
+] as const)('DEBUG=%s turns wsgate debug lines on: %s', (value, on) => {
+  expect(debugEnabled(value)).toBe(on);
 });

@@ -82,7 +82,30 @@ export function checkOrigin(
       return p !== null && p.scheme === parsed.scheme && p.host === parsed.host && p.port === parsed.port;
     });
   })();
-  return allowed ? null : `Origin ${truncate(origin)} is not allowed; set the origins option to allow it`;
+  if (allowed) return null;
+  const refusal = `Origin ${truncate(origin)} is not allowed; set the origins option to allow it`;
+  return policy === 'same-origin' ? refusal + loopbackHint(origin, client) : refusal;
+}
+
+/**
+ * A page on `http://localhost:4101` that opens `ws://127.0.0.1:4101` (or the reverse) is one machine under
+ * two names, and same-origin compares names: the commonest 403 in development, so the reason says what
+ * to do.
+ */
+function loopbackHint(origin: string, client: ClientInfo): string {
+  const page = parseOrigin(origin);
+  const asked = client.host ? splitHostPort(client.host) : null;
+  if (!page || !asked || page.host === asked.host) return '';
+  if (!isLoopbackHost(page.host) || !isLoopbackHost(asked.host)) return '';
+  const port = asked.port ?? (page.scheme === 'https' ? '443' : '80');
+  if (port !== page.port) return '';
+  const ws = page.scheme === 'https' ? 'wss' : 'ws';
+  return ` (the page is on ${page.host} but the socket was opened to ${asked.host}: open ${ws}://${page.host}:${port} from the page, or add '${page.scheme}://${page.host}:${page.port}' to origins)`;
+}
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h.startsWith('127.') || h === '::1';
 }
 
 function sameOrigin(origin: ParsedOrigin, client: ClientInfo): boolean {

@@ -6,10 +6,10 @@ import type { RouteOptions, Settings } from '../options.js';
 import type { Params } from '../routes/router.js';
 import { Session } from '../session/session.js';
 import { BoundResponse } from './bound-response.js';
-import { errorAnswer } from './http-error.js';
+import { defaultReason, errorAnswer } from './http-error.js';
 import { checkOrigin } from './origin.js';
 import type { ClientInfo } from './proxy.js';
-import { writeRejection } from './reject.js';
+import type { Refusal } from './refusal.js';
 
 /**
  * A WebSocket handler: called once per session, after the 101. A throw or rejection closes it with 1011.
@@ -56,12 +56,10 @@ export interface UpgradeHost<TUser> {
   settings(options: RouteOptions<TUser> | undefined): Settings<TUser>;
   wss(settings: Settings<TUser>): WebSocketServer;
   handshakeInfo: WeakMap<IncomingMessage, { protocol: string; headers: OutgoingHttpHeaders }>;
-  released(
-    upgrade: PreparedUpgrade<TUser>,
-    opened: Session<TUser> | null,
-    status: number,
-    reason: string,
-  ): void;
+  /** The upgrade no longer holds a pending slot: it opened `opened`, or it ended without a session. */
+  released(upgrade: PreparedUpgrade<TUser>, opened: Session<TUser> | null): void;
+  /** The gate's one refusal path (counts, emits, logs; writes when given the socket). */
+  refuse(req: IncomingMessage, refusal: Refusal, socket?: Duplex): null;
   opened(session: Session<TUser>): void;
   report(err: unknown, phase: string, session?: Session<TUser>, req?: IncomingMessage): void;
   sessionHost: ConstructorParameters<typeof Session>[1]['host'];
@@ -158,9 +156,9 @@ export class PreparedUpgrade<TUser = unknown> {
    * close`; the socket ends when it finishes; inert after the 101.
    */
   get response(): ServerResponse {
-    this.#bound ??= new BoundResponse(this.req, this.#socket, (status) =>
-      this.#finish(null, status, 'answered by the framework'),
-    );
+    this.#bound ??= new BoundResponse(this.req, this.#socket, (status) => {
+      if (this.#finish(null)) this.#host.refuse(this.req, { status, reason: 'answered by the framework' });
+    });
     return this.#bound.res;
   }
 
@@ -171,15 +169,15 @@ export class PreparedUpgrade<TUser = unknown> {
     headers?: Record<string, string | number | readonly string[]>,
   ): void {
     if (this.#state === 'done' || this.#state === 'open' || this.#handshaking) return;
+    const refusal = { status, reason: reason ?? defaultReason(status), headers };
     if (this.#bound?.started) {
       // The framework is mid-response; we cannot write a second status line.
       this.#socket.destroy();
-      this.#finish(null, status);
+      if (this.#finish(null)) this.#host.refuse(this.req, refusal);
       return;
     }
     this.#bound?.inert();
-    this.#finish(null, status, reason);
-    writeRejection(this.#socket, status, reason, headers);
+    if (this.#finish(null)) this.#host.refuse(this.req, refusal, this.#socket);
   }
 
   /**
@@ -322,7 +320,7 @@ export class PreparedUpgrade<TUser = unknown> {
       wss.handleUpgrade(req, socket, this.#head, onUpgraded);
     } catch (err) {
       socket.destroy();
-      this.#finish(null, 500);
+      if (this.#finish(null)) this.#host.refuse(req, { status: 500, reason: 'Internal Server Error' });
       throw err;
     }
     const raw = this.#raw;
@@ -335,7 +333,8 @@ export class PreparedUpgrade<TUser = unknown> {
     return new Promise((resolve, reject) => {
       const onClose = () => {
         this.#late = undefined;
-        this.#finish(null, 400);
+        // ws answered a bad extension offer itself (400), or the socket had already ended.
+        if (this.#finish(null)) this.#host.refuse(req, { status: 400, reason: 'ws refused the handshake' });
         reject(new UpgradeAbortedError(0, 'the client left during the handshake'));
       };
       this.#late = (ws) => {
@@ -372,7 +371,7 @@ export class PreparedUpgrade<TUser = unknown> {
       settings: o.settings,
       host: this.#host.sessionHost,
     });
-    this.#finish(session, 101);
+    this.#finish(session);
     this.#host.opened(session);
     try {
       this.#bound?.finish();
@@ -429,14 +428,14 @@ export class PreparedUpgrade<TUser = unknown> {
     this.#abort?.abort();
     this.#bound?.inert();
     this.#socket.destroy();
-    this.#finish(null, 0);
+    this.#finish(null);
     for (const fail of this.#leftWaiters?.splice(0) ?? [])
       fail(new UpgradeAbortedError(0, 'the client left before the handshake completed'));
   }
 
-  /** Releases everything the pending upgrade held, exactly once. */
-  #finish(session: Session<TUser> | null, status: number, reason = ''): void {
-    if (this.#state === 'done' || this.#state === 'open') return;
+  /** Releases everything the pending upgrade held, exactly once: true the first time. */
+  #finish(session: Session<TUser> | null): boolean {
+    if (this.#state === 'done' || this.#state === 'open') return false;
     this.#state = session ? 'open' : 'done';
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -445,7 +444,8 @@ export class PreparedUpgrade<TUser = unknown> {
       this.#socket.off('end', this.#onLeft);
       this.#onLeft = undefined;
     }
-    this.#host.released(this, session, status, reason);
+    this.#host.released(this, session);
+    return true;
   }
 }
 
