@@ -95,7 +95,7 @@ describe('@wsgate/client against a core gate', () => {
       sessions.push(s);
       s.on('message', (m) => appSaw.push(m));
     });
-    const c = open(t, { ping: { interval: 20, timeout: 300 } });
+    const c = open(t, { ping: { interval: 20, timeout: 1_000 } });
     await reach(c, 'open');
     // Several pings answered: the connection holds and the application saw none of them.
     await until(() => t.gate.stats().messagesIn >= 6, 'five pings after hello');
