@@ -119,6 +119,16 @@ describe('reconnect decisions', () => {
     expect(FakeSocket.all).toHaveLength(1);
   });
 
+  it('reports 1009 (a message the server refused as too big) as an error, and comes back', () => {
+    const c = start();
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.message));
+    last().open();
+    last().drop(1009, 'Max payload size exceeded');
+    expect(errors).toEqual(['wsgate: the server refused a message as too big (1009)']);
+    expect(c.state).toBe('reconnecting');
+  });
+
   it('doubles the delay on consecutive failures and starts over after a connection that held 5 s', () => {
     start();
     const opened: number[] = [];
