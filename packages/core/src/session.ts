@@ -116,7 +116,10 @@ export class Session<TUser = unknown> extends EventEmitter<SessionEvents> {
     this._settings = init.settings;
     this._host = init.host;
     if (init.protocol === WSGATE_V1)
-      this._protocol = new ProtocolLayer(protocolPeer(this as Session<unknown>));
+      this._protocol = new ProtocolLayer(
+        protocolPeer(this as Session<unknown>),
+        init.settings.handshakeTimeout,
+      );
     this.#tokens = init.settings.messages ? init.settings.messages.burst : 0;
     this.#refilledAt = Date.now();
     // EventEmitter keeps listeners in a `{ __proto__: null }` literal, which V8 builds in dictionary mode

@@ -95,6 +95,20 @@ describe('wsgate.v1 on a session', () => {
     expect((await closed(c)).code).toBe(1003);
   });
 
+  it('closes 1002 when no hello comes within the handshake timeout; hello in time keeps the session', async () => {
+    target = await coreTarget.start({ handshakeTimeout: 150 }, [
+      { path: '/p', options: { protocols: ['wsgate.v1'] }, handler: () => {} },
+    ]);
+    const silent = await v1(target, null);
+    const polite = await v1(target);
+    expect(await closed(silent)).toEqual({ code: 1002, reason: 'hello expected' });
+    // One more full timeout, opened after the polite one's timer would have fired had hello not cleared it.
+    expect((await closed(await v1(target, null))).code).toBe(1002);
+    polite.send('{"t":"ping"}');
+    expect(await nextMessage(polite)).toBe('{"t":"pong"}');
+    expect(polite.readyState).toBe(1);
+  });
+
   it('ignores frames of an unknown type', async () => {
     const t = await serve(() => {});
     const ws = await v1(t);

@@ -45,9 +45,16 @@ export class ProtocolLayer {
   readonly #pending = new PendingRequests();
   #handler: RequestHandler | undefined;
   #held: Array<{ id: number; d: unknown }> | undefined;
+  #helloTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(peer: ProtocolPeer) {
+  /** `helloTimeout`: ms the client has to send `hello` after the open (the route's `handshakeTimeout`). */
+  constructor(peer: ProtocolPeer, helloTimeout: number) {
     this.#peer = peer;
+    // Bounds how long resume may wait for the client's positions (resume.ts); cleared by hello or close.
+    this.#helloTimer = setTimeout(() => {
+      if (!this.resume.received) this.#peer.close(CloseCode.protocolError, 'hello expected');
+    }, helloTimeout);
+    this.#helloTimer.unref?.();
   }
 
   /**
@@ -74,7 +81,10 @@ export class ProtocolLayer {
     switch (frame.t) {
       case 'hello':
         if (this.resume.received) this.#peer.close(CloseCode.protocolError, 'hello sent twice');
-        else this.resume._hello(frame.topics);
+        else {
+          clearTimeout(this.#helloTimer);
+          this.resume._hello(frame.topics);
+        }
         return undefined;
       case 'msg':
         return frame.d;
@@ -119,6 +129,7 @@ export class ProtocolLayer {
 
   /** The connection closed: pending requests fail with `closed`, resume waiters are released. */
   closed(): void {
+    clearTimeout(this.#helloTimer);
     this.#pending.closeAll();
     this.#held = undefined;
     this.resume._closed();
