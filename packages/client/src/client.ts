@@ -205,7 +205,7 @@ export class Client extends Emitter<ClientEvents> {
     ws.send(JSON.stringify(this.#positions.size ? { t: 'hello', topics } : { t: 'hello' }));
     this.#openedAt = Date.now();
     this.#failures = 0;
-    this.#setState('open');
+    // What was queued goes first: a send from an 'open' listener must not overtake it.
     for (const [frame, id] of this.#queue.splice(0)) {
       if (id === undefined) ws.send(frame);
       else {
@@ -216,6 +216,7 @@ export class Client extends Emitter<ClientEvents> {
       }
     }
     this.#ping(ws);
+    this.#setState('open');
   }
 
   /**

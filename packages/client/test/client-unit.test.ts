@@ -82,6 +82,19 @@ describe('connect and hello', () => {
     expect(states).toEqual(['open']);
   });
 
+  it("sends what was queued before what an 'open' listener sends", () => {
+    const c = start();
+    c.send('queued');
+    c.on('state', (s) => {
+      if (s === 'open') c.send('from the listener');
+    });
+    last().open();
+    expect(last().frames().slice(1)).toEqual([
+      { t: 'msg', d: 'queued' },
+      { t: 'msg', d: 'from the listener' },
+    ]);
+  });
+
   it('stops with protocol-not-negotiated when the server did not select wsgate.v1', () => {
     const c = start();
     last().open('');
