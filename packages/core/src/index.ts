@@ -19,6 +19,13 @@ export type {
   Settings,
 } from './options.js';
 export type { OriginPolicy } from './origin.js';
+export {
+  RequestError,
+  type RequestHandler,
+  type RequestOptions,
+  type WirePosition,
+  WSGATE_V1,
+} from './protocol/index.js';
 export type { ClientInfo, TrustProxy } from './proxy.js';
 export { writeRejection } from './reject.js';
 export type { RouteParams } from './route-params.js';
