@@ -15,6 +15,13 @@ export type {
   RouteOptions,
   Settings,
 } from './options.js';
+export {
+  RequestError,
+  type RequestHandler,
+  type RequestOptions,
+  type WirePosition,
+  WSGATE_V1,
+} from './protocol/index.js';
 export type { RouteParams } from './routes/route-params.js';
 export { compilePattern, type Params, RouteTable, splitUrl } from './routes/router.js';
 export { type Message, type SendData, Session, type SessionEvents } from './session/session.js';
