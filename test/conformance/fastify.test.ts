@@ -1,4 +1,4 @@
 import { fastifyTarget } from '../targets/fastify.ts';
 import { runConformance } from './suite.ts';
 
-runConformance(fastifyTarget);
+runConformance(fastifyTarget, 'pipeline');

@@ -12,26 +12,28 @@ import { robustnessSuite } from './robustness.ts';
 import { securitySuite } from './security.ts';
 import { sessionSuite } from './sessions.ts';
 import { shutdownSuite } from './shutdown.ts';
-import type { ConformanceTarget } from './target.ts';
+import type { ConformanceTarget, Tier } from './target.ts';
 import { topicSuite } from './topics.ts';
 
 /**
  * The conformance suite, written once and run against core alone and every adapter. Each adapter's test
  * file only provides a {@link ConformanceTarget}.
  */
-export function runConformance(target: ConformanceTarget): void {
+export function runConformance(target: ConformanceTarget, tier: Tier = 'full'): void {
   refusalSuite(target);
   refusalLogSuite(target);
   robustnessSuite(target);
   reliabilitySuite(target);
-  sessionSuite(target);
-  flowSuite(target);
-  topicSuite(target);
+  sessionSuite(target, tier);
+  if (tier === 'full') {
+    flowSuite(target);
+    topicSuite(target);
+    protocolSuite(target);
+    peerSuite(target);
+  }
   shutdownSuite(target);
   faultSuite(target);
   securitySuite(target);
-  protocolSuite(target);
-  peerSuite(target);
   coexistenceSuite(target);
   handshakeFuzzSuite(target);
   pathGuardSuite(target);

@@ -44,4 +44,12 @@ export interface ConformanceTarget {
   start(options: GateOptions<any>, routes: ConformanceRoute[], guards?: PathGuards): Promise<StartedTarget>;
 }
 
+/**
+ * How much of the suite a target runs: `'full'` (core alone and one adapter), or `'pipeline'`, the suites
+ * that go through the adapter's upgrade path (refusals, routing, auth, shutdown, faults, security), leaving
+ * out what happens after accept (protocol, peers, topics, flow and most of sessions), which is core's
+ * Session whatever adapter accepted it.
+ */
+export type Tier = 'full' | 'pipeline';
+
 export type { Handler };

@@ -25,7 +25,7 @@ import { type GateStats, StatsCounter } from './stats.js';
 import { type Broker, memoryBroker } from './topics/broker.js';
 import { Topics } from './topics/topics.js';
 import { checkUpgradeRequest } from './upgrade/handshake.js';
-import { checkHost, isLoopbackAddress } from './upgrade/hosts.js';
+import { checkHost, type HostMemo, isLoopbackAddress } from './upgrade/hosts.js';
 import { errorAnswer } from './upgrade/http-error.js';
 import { afterInFlight } from './upgrade/in-flight.js';
 import { type InjectOptions, inject } from './upgrade/inject.js';
@@ -34,6 +34,7 @@ import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade/prepa
 import { clientInfo, compileTrust, ipKey, type TrustFn } from './upgrade/proxy.js';
 import { peerAddress, RefusalPath } from './upgrade/refusal.js';
 import { writeRejection } from './upgrade/reject.js';
+import { HandlerQueue } from './upgrade/run-handler.js';
 
 /** The handler of `gate.route(path, handler)`: the Node request, and `session.params` typed from `TPath`. */
 type RouteHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
@@ -117,6 +118,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   >();
   readonly #attached = new Map<Server, { detach: () => void }>();
   readonly #loopback = new WeakMap<object, boolean>();
+  readonly #hostMemo: HostMemo = {};
   readonly #stats = new StatsCounter();
   readonly #trust: TrustFn;
   readonly #refusals: RefusalPath;
@@ -374,6 +376,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
         this.options.allowedHosts,
         client.host,
         !peerTrusted && this.#loopbackBound(req),
+        this.#hostMemo,
       );
       if (hostRefusal) return this.#refuse(req, socket, client.host ? 403 : 400, hostRefusal);
       const settings = routeOptions ? this.settings(routeOptions) : this.#defaults;
@@ -700,6 +703,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     wss: (settings) => this.#wssFor(settings),
     handshakeInfo: this.#handshakeInfo,
     sessionHost: this.#sessionHost,
+    handlers: new HandlerQueue(),
     report: (err, phase, session, req) => this.#report(err, phase, session, req),
     released: (upgrade, session) => {
       this.#pending.delete(upgrade);

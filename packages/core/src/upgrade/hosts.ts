@@ -17,21 +17,24 @@ export function checkAllowedHosts(value: unknown): void {
 }
 
 /**
- * The last Host header the loopback default accepted: on a loopback-bound server every client sends the
- * same one, and the answer depends on nothing else.
+ * One gate's memo of the last Host header the loopback default accepted: on a loopback-bound server every
+ * client sends the same one, and the answer depends on nothing else. Per gate, never module state.
  */
-let lastLoopbackHost: string | undefined;
+export interface HostMemo {
+  lastLoopbackHost?: string | undefined;
+}
 
 /** Returns null when the host is allowed, else the refusal reason. */
 export function checkHost(
   allowed: AllowedHosts | undefined,
   hostHeader: string | undefined,
   loopbackBound: boolean,
+  memo: HostMemo = {},
 ): string | null {
   if (allowed === 'any') return null;
   if (allowed === undefined) {
     if (!loopbackBound) return null;
-    if (hostHeader !== undefined && hostHeader === lastLoopbackHost) return null;
+    if (hostHeader !== undefined && hostHeader === memo.lastLoopbackHost) return null;
   }
   const parsed = hostHeader ? splitHostPort(hostHeader) : null;
   if (!parsed) return 'Missing or malformed Host header';
@@ -39,7 +42,7 @@ export function checkHost(
   let ok: boolean;
   if (allowed === undefined) {
     ok = isLoopbackName(host);
-    if (ok) lastLoopbackHost = hostHeader;
+    if (ok) memo.lastLoopbackHost = hostHeader;
   } else if (typeof allowed === 'function') ok = allowed(host) === true;
   else
     ok = allowed.some((a) =>

@@ -1,7 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { CloseCode } from '../close-policy.js';
 import type { RouteOptions, Settings } from '../options.js';
 import type { Params } from '../routes/router.js';
 import { Session } from '../session/session.js';
@@ -10,6 +9,7 @@ import { defaultReason, errorAnswer } from './http-error.js';
 import { checkOrigin } from './origin.js';
 import type { ClientInfo } from './proxy.js';
 import type { Refusal } from './refusal.js';
+import { type HandlerQueue, isThenable, type Opening } from './run-handler.js';
 
 /**
  * A WebSocket handler: called once per session, after the 101. A throw or rejection closes it with 1011.
@@ -63,6 +63,8 @@ export interface UpgradeHost<TUser> {
   opened(session: Session<TUser>): void;
   report(err: unknown, phase: string, session?: Session<TUser>, req?: IncomingMessage): void;
   sessionHost: ConstructorParameters<typeof Session>[1]['host'];
+  /** The gate's queue of handlers due to run (see `HandlerQueue`). */
+  handlers: HandlerQueue;
 }
 
 type State = 'pending' | 'accepting' | 'open' | 'done';
@@ -382,7 +384,7 @@ export class PreparedUpgrade<TUser = unknown> {
     // handshake): an adapter finishes its own bookkeeping first, and the session already listens, so
     // frames that arrive meanwhile are queued.
     o.session = session;
-    if (due.push(o as Opening<unknown, unknown>) === 1) queueMicrotask(runDue);
+    this.#host.handlers.add(o as Opening<unknown, unknown>);
     return session;
   }
 
@@ -449,58 +451,6 @@ export class PreparedUpgrade<TUser = unknown> {
   }
 }
 
-function runHandler<TUser, TContext>(
-  handler: Handler<TUser, TContext>,
-  session: Session<TUser>,
-  context: TContext,
-  host: UpgradeHost<TUser>,
-  req: IncomingMessage,
-): void {
-  let result: unknown;
-  try {
-    result = handler(session, context);
-  } catch (err) {
-    handlerFailed(err, session, host, req);
-    return;
-  }
-  // Closures only for a handler that returned a promise: most handlers attach listeners and return.
-  if (isThenable(result)) {
-    result.then(
-      () => session._markReady(),
-      (err: unknown) => handlerFailed(err, session, host, req),
-    );
-  } else {
-    session._markReady();
-  }
-}
-
-function handlerFailed<TUser>(
-  err: unknown,
-  session: Session<TUser>,
-  host: UpgradeHost<TUser>,
-  req: IncomingMessage,
-): void {
-  host.report(err, 'handler', session, req);
-  if (session.readyState === 1) session.close(CloseCode.internalError, 'Internal error');
-  session._markReady();
-}
-
-/** Sessions whose handler runs on the next microtask, in the order they opened. */
-const due: Opening<unknown, unknown>[] = [];
-
-function runDue(): void {
-  // A handler may accept another upgrade synchronously: that one is appended and runs in this pass.
-  for (let i = 0; i < due.length; i++) {
-    const o = due[i]!;
-    try {
-      runHandler(o.handler, o.session!, o.options.context, o.host, o.req);
-    } catch {
-      // Only reporting a handler's failure can throw (a throwing logger); the other sessions still run.
-    }
-  }
-  due.length = 0;
-}
-
 /** ws's handshake callback, shared by every upgrade: ws passes the request, which leads to its upgrade. */
 function onUpgraded(raw: WebSocket, req: IncomingMessage): void {
   const upgrade = (req as MarkedRequest)[kUpgrade];
@@ -516,19 +466,6 @@ function pathOf(url: string): string {
 function hasKeys(object: object): boolean {
   for (const _ in object) return true;
   return false;
-}
-
-/** What the session is opened with once ws has called back. */
-interface Opening<TUser, TContext> {
-  handler: Handler<TUser, TContext>;
-  options: AcceptOptions<TUser, TContext>;
-  settings: Settings<TUser>;
-  user: TUser | undefined;
-  protocol: string;
-  /** Set once opened, for the handler's turn. */
-  session: Session<TUser> | undefined;
-  host: UpgradeHost<TUser>;
-  req: IncomingMessage;
 }
 
 /** Picks the subprotocol: '' when none applies, false to refuse. */
@@ -547,8 +484,4 @@ function selectProtocol<TUser>(settings: Settings<TUser>, req: IncomingMessage):
     return choice;
   }
   return supported.find((p) => offered.includes(p)) ?? false;
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function';
 }
