@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
-import { createGate, type Gate, type PreparedUpgrade, UpgradeAbortedError } from '@wsgate/core';
+import { createGate, type Gate, UpgradeAbortedError } from '@wsgate/core';
+import type { PreparedUpgrade } from '@wsgate/core/adapter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { upgradeHeaders } from '../support/raw.ts';
 import { until } from '../support/ws.ts';

@@ -1,4 +1,4 @@
-import { RouteTable, splitUrl } from '@wsgate/core';
+import { RouteTable, splitUrl } from '@wsgate/core/adapter';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzParams } from './runs.ts';

@@ -14,6 +14,7 @@ import {
   validateGateOptions,
   validateRouteOptions,
 } from './options.js';
+import { routeArgs } from './routes/route-args.js';
 import type { RouteParams } from './routes/route-params.js';
 import { canonicalTarget, RouteTable, splitUrl } from './routes/router.js';
 import { Heartbeat } from './session/heartbeat.js';
@@ -192,9 +193,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     a: RouteOptions<TUser> | Handler<TUser, IncomingMessage>,
     b?: Handler<TUser, IncomingMessage>,
   ): this {
-    const handler = typeof a === 'function' ? a : b;
-    const options = typeof a === 'function' ? undefined : a;
-    if (typeof handler !== 'function') throw new TypeError(`wsgate: route ${path} needs a handler function`);
+    const { options, handler } = routeArgs<RouteOptions<TUser>, Handler<TUser, IncomingMessage>>(
+      `route ${path}`,
+      a,
+      b,
+    );
     if (options) this.settings(options);
     this.#routes.add(path, { handler, options });
     return this;

@@ -1,4 +1,7 @@
-/** @module @wsgate/core: the WebSocket upgrade pipeline, sessions, topics and shutdown, framework-free. */
+/**
+ * @module @wsgate/core: the WebSocket upgrade pipeline, sessions, topics and shutdown, framework-free.
+ * What an app writes; what framework adapters are built from is `@wsgate/core/adapter`.
+ */
 
 export { CloseCode, isValidCloseCode } from './close-policy.js';
 export { type CloseOptions, createGate, Gate, type GateEvents } from './gate.js';
@@ -23,20 +26,15 @@ export {
   WSGATE_V1,
 } from './protocol/index.js';
 export type { RouteParams } from './routes/route-params.js';
-export { compilePattern, type Params, RouteTable, splitUrl } from './routes/router.js';
+export type { Params } from './routes/router.js';
 export { type Message, type SendData, Session, type SessionEvents } from './session/session.js';
 export { SessionSet } from './session/sessions.js';
 export type { GateStats } from './stats.js';
 export { type Broker, type BrokerContext, type MemoryBus, memoryBroker, memoryBus } from './topics/broker.js';
 export type { AllowedHosts } from './upgrade/hosts.js';
-export { defaultReason, errorAnswer, HttpError } from './upgrade/http-error.js';
+export { defaultReason, HttpError } from './upgrade/http-error.js';
 export { type InjectOptions, InjectRejectedError } from './upgrade/inject.js';
 export type { OriginPolicy } from './upgrade/origin.js';
-export {
-  type AcceptOptions,
-  type Handler,
-  PreparedUpgrade,
-  UpgradeAbortedError,
-} from './upgrade/prepared-upgrade.js';
+export { type Handler, UpgradeAbortedError } from './upgrade/prepared-upgrade.js';
 export type { ClientInfo, TrustProxy } from './upgrade/proxy.js';
-export { writeRejection } from './upgrade/reject.js';
+export type { RefusalInfo, RefusalLogLevel } from './upgrade/refusal.js';

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { listening } from '../../../test/support/listening.ts';
 import { rawRequest } from '../../../test/support/raw.ts';
 import { nextMessage, openClient } from '../../../test/support/ws.ts';
-import { createGate, HttpError, PreparedUpgrade, writeRejection } from '../src/index.js';
+import { PreparedUpgrade, writeRejection } from '../src/adapter.js';
+import { createGate, HttpError } from '../src/index.js';
 import { errorAnswer } from '../src/upgrade/http-error.js';
 
 /** An attached server on 127.0.0.1:0; `close` ends the gate before the server. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Gate, PreparedUpgrade, type RouteOptions, type TrustProxy } from '@wsgate/core';
+import type { RouteOptions } from '@wsgate/core';
+import { Gate, PreparedUpgrade, routeArgs, type TrustProxy } from '@wsgate/core/adapter';
 import type { Request, RequestHandler } from 'express-serve-static-core';
 import { upgradeHandler } from './handler.js';
 import { installSugar, registerOptions } from './sugar.js';
@@ -51,9 +52,13 @@ export class ExpressGate<TUser = ExpressUser> extends Gate<TUser> {
     a: RouteOptions<TUser> | Upgrader<TUser, object>,
     b?: RouteOptions<TUser> | Upgrader<TUser, object>,
   ): RequestHandler {
-    const [handler, options] = typeof a === 'function' ? [a, b as RouteOptions<TUser> | undefined] : [b, a];
+    const { handler, options } = routeArgs<RouteOptions<TUser>, Upgrader<TUser, object>>(
+      'upgrade() (session, req) => ...',
+      a,
+      b,
+    );
     registerOptions(this.#proto, options as RouteOptions<never> | undefined);
-    return upgradeHandler(handler as Upgrader<TUser, object>, options);
+    return upgradeHandler(handler, options);
   }
 
   /** Runs one upgrade through the Express app: what no route upgrades gets Express's 404. */

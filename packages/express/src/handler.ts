@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { type Params, PreparedUpgrade, type RouteOptions, UpgradeAbortedError } from '@wsgate/core';
+import { type Params, type RouteOptions, UpgradeAbortedError } from '@wsgate/core';
+import { PreparedUpgrade } from '@wsgate/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express-serve-static-core';
 import type { ExpressWsHandler } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Gate, PreparedUpgrade, redactUrl } from '@wsgate/core';
+import { Gate, PreparedUpgrade, redactUrl } from '@wsgate/core/adapter';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyGateOptions, FastifyUser } from './types.js';
 

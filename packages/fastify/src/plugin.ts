@@ -1,4 +1,4 @@
-import { PreparedUpgrade, redactUrl, type TrustProxy } from '@wsgate/core';
+import { PreparedUpgrade, redactUrl, routeArgs, type TrustProxy } from '@wsgate/core/adapter';
 import type {
   FastifyInstance,
   FastifyPluginAsync,
@@ -46,11 +46,12 @@ const plugin: FastifyPluginAsync<FastifyGateOptions> = async (fastify, options) 
       a: RouteShorthandOptions | FastifyWsHandler,
       b?: FastifyWsHandler,
     ) {
-      const handler = typeof a === 'function' ? a : b;
-      const routeOptions = typeof a === 'function' ? {} : a;
-      if (typeof handler !== 'function')
-        throw new TypeError(`wsgate: fastify.ws('${path}', options?, handler) needs a handler function`);
-      return this.route({ ...routeOptions, method: 'GET', url: path, websocket: true, handler } as never);
+      const { options, handler } = routeArgs<RouteShorthandOptions, FastifyWsHandler>(
+        `fastify.ws('${path}', options?, handler)`,
+        a,
+        b,
+      );
+      return this.route({ ...options, method: 'GET', url: path, websocket: true, handler } as never);
     },
   );
   fastify.decorate('injectWS', async (path: string, injectOptions: InjectWSOptions = {}) => {

@@ -1,11 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
-import {
-  type Gate,
-  PreparedUpgrade,
-  redactUrl,
-  UpgradeAbortedError,
-  type RouteOptions as WsRouteOptions,
-} from '@wsgate/core';
+import { UpgradeAbortedError, type RouteOptions as WsRouteOptions } from '@wsgate/core';
+import { type Gate, PreparedUpgrade, redactUrl } from '@wsgate/core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { FastifyUser, FastifyWsHandler } from './types.js';
 

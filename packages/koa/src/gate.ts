@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { Gate, type Handler, type PreparedUpgrade, type RouteOptions, type RouteParams } from '@wsgate/core';
+import type { Handler, RouteOptions, RouteParams } from '@wsgate/core';
+import { Gate, type PreparedUpgrade, routeArgs } from '@wsgate/core/adapter';
 import type Koa from 'koa';
 import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
 import { type AnyMiddleware, compose } from './compose.js';
@@ -74,10 +75,13 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
     a: RouteOptions<TUser> | Handler<TUser, IncomingMessage>,
     b?: Handler<TUser, IncomingMessage>,
   ): this {
-    const handler = typeof a === 'function' ? a : b;
-    if (typeof handler !== 'function') throw new TypeError(`wsgate: route ${path} needs a handler function`);
+    const { options, handler } = routeArgs<RouteOptions<TUser>, Handler<TUser, IncomingMessage>>(
+      `route ${path}`,
+      a,
+      b,
+    );
     const run: Handler<TUser, ParameterizedContext> = (session, ctx) => handler(session, ctx.req);
-    return typeof a === 'function' ? this.ws(path, run) : this.ws(path, a, run);
+    return options === undefined ? this.ws(path, run) : this.ws(path, options, run);
   }
 
   /** Runs one upgrade through the app's middleware chain: what nothing upgrades gets Koa's 404. */

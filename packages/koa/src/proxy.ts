@@ -1,4 +1,4 @@
-import type { TrustProxy } from '@wsgate/core';
+import type { TrustProxy } from '@wsgate/core/adapter';
 
 /** The Koa app fields that decide whether `X-Forwarded-*` is believed. */
 interface ProxySettings {

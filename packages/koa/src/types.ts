@@ -1,12 +1,5 @@
-import type {
-  AcceptOptions as CoreAcceptOptions,
-  GateOptions,
-  Handler,
-  Params,
-  RouteOptions,
-  RouteParams,
-  Session,
-} from '@wsgate/core';
+import type { GateOptions, Handler, Params, RouteOptions, RouteParams, Session } from '@wsgate/core';
+import type { AcceptOptions as CoreAcceptOptions } from '@wsgate/core/adapter';
 import type Koa from 'koa';
 import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } from 'koa';
 

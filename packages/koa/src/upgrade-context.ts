@@ -1,11 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import {
-  type Handler,
-  type PreparedUpgrade,
-  type RouteOptions,
-  type Session,
-  UpgradeAbortedError,
-} from '@wsgate/core';
+import { type Handler, type RouteOptions, type Session, UpgradeAbortedError } from '@wsgate/core';
+import type { PreparedUpgrade } from '@wsgate/core/adapter';
 import type Koa from 'koa';
 import type { Next, ParameterizedContext } from 'koa';
 import type { ContextWs } from './types.js';

@@ -1,4 +1,5 @@
-import { type Handler, type RouteOptions, RouteTable } from '@wsgate/core';
+import type { Handler, RouteOptions } from '@wsgate/core';
+import { RouteTable } from '@wsgate/core/adapter';
 import type { Next, ParameterizedContext } from 'koa';
 import { type AnyMiddleware, compose } from './compose.js';
 import { acceptOf } from './upgrade-context.js';

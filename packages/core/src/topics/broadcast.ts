@@ -118,7 +118,9 @@ export function wsInternalsPresent(raw: WebSocket): boolean {
 /** A broadcast recipient: what delivery needs from a session. */
 export interface Recipient {
   readonly raw: WebSocket;
+  /** @internal see Session */
   _admit(): boolean;
+  /** @internal see Session */
   _afterWrite(): boolean;
 }
 
