@@ -29,6 +29,12 @@ export interface RedisBrokerCommonOptions {
    * @default 2000
    */
   closeTimeout?: number;
+  /**
+   * Milliseconds between this node's presence heartbeats. A node that stops (SIGKILL, a lost machine)
+   * drops out of `gate.presence()` within 3 heartbeats, and its members' leaves are announced within 4.
+   * @default 5000
+   */
+  presenceHeartbeat?: number;
 }
 
 /** The broker opens and owns its two connections (one publishes, one subscribes). */
@@ -88,6 +94,7 @@ const KNOWN = new Set([
   'connectTimeout',
   'localOnly',
   'closeTimeout',
+  'presenceHeartbeat',
 ]);
 
 /** Validates options eagerly, with a TypeError that names the option. */
@@ -100,7 +107,7 @@ export function validateOptions(options: RedisBrokerOptions): void {
   const o = options as Record<string, unknown>;
   if (o.prefix !== undefined && typeof o.prefix !== 'string')
     throw new TypeError('wsgate/redis: prefix must be a string');
-  for (const name of ['connectTimeout', 'closeTimeout']) {
+  for (const name of ['connectTimeout', 'closeTimeout', 'presenceHeartbeat']) {
     const v = o[name];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0))
       throw new TypeError(

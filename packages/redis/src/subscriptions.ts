@@ -1,8 +1,14 @@
+import type { OnBrokerMessage } from '@wsgate/core';
 import type { Redis } from 'ioredis';
 import { RedisBrokerError } from './errors.js';
 
 /** What core hands the broker for a topic's messages from other nodes. */
-export type OnMessage = (payload: Buffer | string, binary: boolean) => void;
+export type OnMessage = OnBrokerMessage;
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
 
 /** Channels per SUBSCRIBE command when a reconnect re-subscribes everything (keeps each command small). */
 const CHUNK = 500;
@@ -21,6 +27,8 @@ export class Subscriptions {
   readonly #wanted = new Map<string, OnMessage>();
   /** Channels Redis may hold for us: added when SUBSCRIBE is sent, removed only when UNSUBSCRIBE is acknowledged. */
   readonly #asked = new Set<string>();
+  /** Joins waiting for Redis to acknowledge their channel. */
+  readonly #waiters = new Map<string, Waiter[]>();
   /** Whether joins and leaves may be sent directly (the connection is up and has been reconciled). */
   #live = false;
   /** Whether the last reconcile has been acknowledged by Redis. */
@@ -47,14 +55,38 @@ export class Subscriptions {
     return this.#wanted.get(channel);
   }
 
-  add(channel: string, onMessage: OnMessage): void {
+  /** Resolves once Redis has acknowledged the channel (now, or after the next reconnect). */
+  add(channel: string, onMessage: OnMessage): Promise<void> {
     const had = this.#wanted.has(channel);
     this.#wanted.set(channel, onMessage);
+    const acked = new Promise<void>((resolve, reject) => {
+      const list = this.#waiters.get(channel);
+      if (list) list.push({ resolve, reject });
+      else this.#waiters.set(channel, [{ resolve, reject }]);
+    });
     if (!had && this.#live) this.#subscribe([channel]);
+    else if (had && this.#confirmed && this.#asked.has(channel)) this.#settle([channel]);
+    return acked;
   }
 
   remove(channel: string): void {
+    this.#settle([channel]); // nobody waits for a channel no longer wanted
     if (this.#wanted.delete(channel) && this.#live) this.#unsubscribe([channel]);
+  }
+
+  /** The broker closed: joins still waiting fail. */
+  close(err: unknown): void {
+    for (const list of this.#waiters.values()) for (const w of list) w.reject(err);
+    this.#waiters.clear();
+  }
+
+  #settle(channels: readonly string[], err?: unknown): void {
+    for (const c of channels) {
+      const list = this.#waiters.get(c);
+      if (!list) continue;
+      this.#waiters.delete(c);
+      for (const w of list) err === undefined ? w.resolve() : w.reject(err);
+    }
   }
 
   /** The connection dropped: stop sending until the next reconcile. */
@@ -85,20 +117,31 @@ export class Subscriptions {
     try {
       await Promise.all(jobs);
     } catch (err) {
-      if (generation === this.#generation && this.#conn.status === 'ready') this.#report(subscribeError(err));
+      if (generation === this.#generation && this.#conn.status === 'ready') {
+        const refused = subscribeError(err);
+        this.#report(refused);
+        this.#settle(wanted, refused);
+      }
       return false;
     }
     if (generation !== this.#generation) return false;
     this.#confirmed = true;
+    this.#settle(wanted);
     return true;
   }
 
   #subscribe(channels: string[]): void {
     for (const c of channels) this.#asked.add(c);
-    this.#conn.subscribe(...channels).then(undefined, (err: unknown) => {
-      // A dropped connection is reported as an outage, and the next reconcile subscribes again.
-      if (this.#conn.status === 'ready') this.#report(subscribeError(err));
-    });
+    this.#conn.subscribe(...channels).then(
+      () => this.#settle(channels),
+      (err: unknown) => {
+        // A dropped connection is reported as an outage, and the next reconcile subscribes again.
+        if (this.#conn.status !== 'ready') return;
+        const refused = subscribeError(err);
+        this.#report(refused);
+        this.#settle(channels, refused);
+      },
+    );
   }
 
   #unsubscribe(channels: string[]): void {

@@ -17,6 +17,8 @@ export interface SequencerHost {
   deliver(entry: Entry, position: Position): void;
   reset(info: ResetInfo): void;
   onError(err: unknown): void;
+  /** Messages per read while filling a gap. @default FILL_PAGE */
+  readonly page?: number;
 }
 
 /** Messages read from history per round while filling a gap. */
@@ -137,7 +139,7 @@ export class Sequencer {
       return;
     }
     const before = this.#last;
-    let reply = await this.#host.read(before, FILL_PAGE);
+    let reply = await this.#host.read(before, this.#host.page ?? FILL_PAGE);
     if (this.#stopped) return;
     if (reply.epoch !== this.#epoch) {
       // The history was lost: whatever this node still waits for of the old epoch is gone. Say so before
@@ -150,7 +152,7 @@ export class Sequencer {
       this.#host.reset({ epoch: reply.epoch, offset: 0, reason: 'epoch' });
       for (const e of ahead) this.#waiting.set(e.offset, e);
       this.#drain();
-      reply = await this.#host.read(this.#last, FILL_PAGE);
+      reply = await this.#host.read(this.#last, this.#host.page ?? FILL_PAGE);
       if (this.#stopped) return;
       if (reply.epoch !== this.#epoch) {
         this.#again = true; // lost again meanwhile: start over
@@ -161,6 +163,8 @@ export class Sequencer {
     }
     const progressed = this.#last;
     this.#continueFrom(reply);
+    // A page that stopped short of the latest offset: read the next one.
+    if (reply.offset > this.#last! && reply.messages.length > 0) this.#again = true;
     if (this.#last === progressed && this.#last === before && this.#waiting.size > 0) {
       // No progress although messages wait (the history cannot have them): skip to them, said aloud.
       this.#last = this.#lowestWaiting()! - 1;
