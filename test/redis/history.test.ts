@@ -124,6 +124,27 @@ describe.skipIf(!redisAvailable())('topic history across processes on Redis', ()
     ]);
   });
 
+  it('messages older than maxAge are not read back', async () => {
+    const broker = redisBroker({ url: redis.url, prefix: PREFIX });
+    const errors: unknown[] = [];
+    const gate = createGate({ broker, history: { maxAge: 50 }, onError: (err) => errors.push(err) });
+    try {
+      await broker.ready();
+      const topic = `age${++topicSeq}`;
+      gate.publish(topic, 'old');
+      await eventually(async () => (await gate.history(topic)).offset === 1, 'the first append');
+      const t0 = Date.now();
+      await eventually(() => Date.now() - t0 > 60, 'maxAge to pass'); // the bound itself is time
+      gate.publish(topic, 'new');
+      await eventually(async () => (await gate.history(topic)).offset === 2, 'the second append');
+      const page = await gate.history(topic);
+      expect(page.messages.map((m) => [m.offset, m.data])).toEqual([[2, 'new']]);
+    } finally {
+      await gate.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('Redis restarted empty: sessions get a reset, never a silent gap, then the new epoch in order', async () => {
     const { topic, all } = await joinAll();
     await publishNumbered(topic, 1, 100, 0, async () => {});

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collect, type WebSocket } from '../../../test/support/ws.ts';
+import { collect, until, type WebSocket } from '../../../test/support/ws.ts';
 import {
   type Broker,
   createGate,
@@ -79,6 +79,19 @@ describe('topic history on the memory broker', () => {
     expect(page.messages.map((m) => m.data)).toEqual(['m4', 'm5', 'm6']);
     const fresh = await gate.history('t', { after: { epoch: page.epoch, offset: 4 } });
     expect(fresh).toMatchObject({ reset: false, messages: [{ data: 'm5' }, { data: 'm6' }] });
+  });
+
+  it('a message older than maxAge leaves the history', async () => {
+    const gate = node({ history: { maxAge: 30 } });
+    gate.publish('t', 'old');
+    const t0 = Date.now();
+    await until(() => Date.now() - t0 > 40, 'maxAge to pass', 1_000); // the bound itself is time
+    gate.publish('t', 'new');
+    const page = await gate.history('t', {
+      after: { epoch: (await gate.history('t', { limit: 0 })).epoch, offset: 0 },
+    });
+    expect(page.messages.map((m) => m.data)).toEqual(['new']);
+    expect(page.reset).toBe(true); // offset 1 is gone
   });
 
   it('a lost history (new epoch) is a reset on every node, never a silent gap', async () => {

@@ -7,7 +7,7 @@ import type {
   Position,
   Retention,
 } from '@wsgate/core';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { encodeHeader } from './envelope.js';
 import { APPEND, READ, Script } from './scripts.js';
 
@@ -31,6 +31,14 @@ export class RedisHistory implements BrokerHistory {
   readonly #nodeId: Buffer;
   readonly #publish: 'PUBLISH' | 'SPUBLISH';
   readonly #ready: () => boolean;
+  /** Envelope headers for text and binary, made once. */
+  readonly #headers: readonly [Buffer, Buffer];
+  /**
+   * Epoch candidates: random per node, with a counter, so no two ever repeat (a Redis that lost the topic
+   * twice must not bring back an epoch someone still holds: that would hide the loss).
+   */
+  readonly #epochBase = randomBytes(6).toString('hex');
+  #epochs = 0;
 
   constructor(options: {
     conn: () => Redis;
@@ -44,11 +52,15 @@ export class RedisHistory implements BrokerHistory {
     this.#nodeId = options.nodeId;
     this.#publish = options.sharded ? 'SPUBLISH' : 'PUBLISH';
     this.#ready = options.ready;
+    this.#headers = [encodeHeader(this.#nodeId, false, true), encodeHeader(this.#nodeId, true, true)];
   }
 
   /** Loads the scripts on a connection that just became ready (before anything else is sent on it). */
   load(conn: Redis, report: (err: unknown) => void): void {
-    for (const script of [append, read]) script.load(conn).catch(report);
+    // On a cluster, every master runs scripts for its own slots.
+    const cluster: unknown = conn;
+    const targets = cluster instanceof Cluster ? cluster.nodes('master') : [conn];
+    for (const target of targets) for (const script of [append, read]) script.load(target).catch(report);
   }
 
   async append(
@@ -58,10 +70,10 @@ export class RedisHistory implements BrokerHistory {
   ): Promise<Position> {
     this.#check(topic);
     const reply = (await append.run(this.#conn(), this.#keys(topic), [
-      newEpoch(),
+      this.#newEpoch(),
       retention.size,
       retention.maxAge,
-      encodeHeader(this.#nodeId, binary, true),
+      this.#headers[binary ? 1 : 0],
       binary ? '1' : '0',
       payload,
       this.#names.channel(topic),
@@ -73,7 +85,7 @@ export class RedisHistory implements BrokerHistory {
   async read(topic: string, { after, limit, retention }: HistoryRead): Promise<HistoryReply> {
     this.#check(topic);
     const reply = (await read.run(this.#conn(), this.#keys(topic), [
-      newEpoch(),
+      this.#newEpoch(),
       retention.size,
       retention.maxAge,
       after === undefined ? '' : after,
@@ -99,6 +111,10 @@ export class RedisHistory implements BrokerHistory {
     return { epoch: (reply[0] as Buffer).toString(), offset: Number(reply[1]), messages };
   }
 
+  #newEpoch(): string {
+    return `${this.#epochBase}${(this.#epochs++).toString(36)}`;
+  }
+
   #keys(topic: string): string[] {
     return [this.#names.key(topic, 'm'), this.#names.key(topic, 's')];
   }
@@ -107,8 +123,4 @@ export class RedisHistory implements BrokerHistory {
     // Never queued behind an outage: the caller hears at once, and the sequencer retries on resync.
     if (!this.#ready()) throw new Error(`wsgate/redis: not connected; history of '${topic}' is unavailable`);
   }
-}
-
-function newEpoch(): string {
-  return randomBytes(6).toString('hex');
 }

@@ -55,12 +55,12 @@ export class RedisPresence implements BrokerPresence {
   async join(topic: string, member: PresenceMember): Promise<void> {
     this.#start();
     const conn = this.#need(topic);
-    await conn
-      .multi()
-      .zadd(this.#names.global('nodes'), Date.now(), this.node)
-      .sadd(this.#names.global(`node:${this.node}`), topic)
-      .hset(this.#names.key(topic, 'p'), member.id, JSON.stringify(member))
-      .exec();
+    // Three keys in three slots on a cluster: separate commands (no MULTI across slots).
+    await Promise.all([
+      conn.zadd(this.#names.global('nodes'), Date.now(), this.node),
+      conn.sadd(this.#names.global(`node:${this.node}`), topic),
+      conn.hset(this.#names.key(topic, 'p'), member.id, JSON.stringify(member)),
+    ]);
     this.#announce(topic, { type: 'join', member });
   }
 
@@ -105,7 +105,11 @@ export class RedisPresence implements BrokerPresence {
 
   #start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => this.#beat().catch(this.#report), this.#interval);
+    // A beat cut off by a closing broker or an outage is not worth a report: the next one tries again.
+    this.#timer = setInterval(
+      () => this.#beat().catch((err) => this.#ready() && this.#report(err)),
+      this.#interval,
+    );
     this.#timer.unref();
   }
 
@@ -139,6 +143,7 @@ export class RedisPresence implements BrokerPresence {
 
   #announce(topic: string, change: PresenceChange): void {
     this.#ctx?.presence?.(topic, change);
+    if (!this.#ready()) return; // closing: the others learn from the heartbeat
     const message = Buffer.concat([
       encodeHeader(this.#nodeId, false, false, true),
       Buffer.from(JSON.stringify(change)),

@@ -107,21 +107,22 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
     this.#ready.catch(noop);
     this.#conns = openConnections(options, connectTimeout);
     const { publisher, subscriber } = this.#conns;
-    this.#subs = new Subscriptions(subscriber, (err) => this.#report(err));
-    this.#names = new TopicKeys(this.prefix, false);
+    const { sharded } = this.#conns;
+    this.#subs = new Subscriptions(subscriber, (err) => this.#report(err), sharded);
+    this.#names = new TopicKeys(this.prefix, sharded);
     const ready = (): boolean => this.#status !== 'closed' && publisher.status === 'ready';
     this.history = new RedisHistory({
       conn: () => publisher,
       names: this.#names,
       nodeId: this.#id,
-      sharded: false,
+      sharded,
       ready,
     });
     this.#presence = new RedisPresence({
       conn: () => publisher,
       names: this.#names,
       nodeId: this.#id,
-      sharded: false,
+      sharded,
       ready,
       heartbeat: options.presenceHeartbeat ?? 5_000,
       report: (err) => this.#report(err),
@@ -142,8 +143,10 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
     // ioredis emits 'ready' before it re-sends a caller-owned connection's own subscriptions; reconcile after
     // that, so our UNSUBSCRIBE of a stale channel is applied after its re-SUBSCRIBE.
     this.#listen(subscriber, 'ready', () => queueMicrotask(() => this.#reconcile()));
-    this.#listen(subscriber, 'messageBuffer', (channel: Buffer, message: Buffer) =>
-      this.#onMessage(channel, message),
+    this.#listen(
+      subscriber,
+      sharded ? 'smessageBuffer' : 'messageBuffer',
+      (channel: Buffer, message: Buffer) => this.#onMessage(channel, message),
     );
     for (const conn of [publisher, subscriber]) if (conn.status === 'wait') conn.connect().catch(noop);
     if (publisher.status === 'ready') this.history.load(publisher, (err) => this.#report(err));
@@ -225,7 +228,8 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
       return;
     }
     const message = encodeEnvelope(this.#id, payload, options.binary);
-    publisher.publish(this.prefix + topic, message).then(
+    const channel = this.#names.channel(topic);
+    (this.#conns.sharded ? publisher.spublish(channel, message) : publisher.publish(channel, message)).then(
       () => {
         this.#stats.published++;
       },
@@ -272,6 +276,7 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
     if (ownsPublisher) publisher.on('error', noop);
     if (ownsSubscriber) subscriber.on('error', noop);
     else if (subscriber.status === 'ready' && asked.length > 0) subscriber.unsubscribe(...asked).catch(noop);
+    // (A caller-owned subscriber is never a cluster: cluster clients are always the broker's own.)
     await Promise.all([
       ownsPublisher ? this.#quit(publisher) : undefined,
       ownsSubscriber ? this.#quit(subscriber) : undefined,

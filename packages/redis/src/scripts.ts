@@ -17,13 +17,15 @@ export const META_GRACE = 24 * 60 * 60_000;
 const META = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local epoch = redis.call('HGET', KEYS[1], 'e')
+local meta = redis.call('HMGET', KEYS[1], 'e', 's')
+local epoch = meta[1]
+local offset = tonumber(meta[2] or '0')
 if not epoch then
   epoch = ARGV[1]
+  offset = 0
   redis.call('HSET', KEYS[1], 'e', epoch, 's', 0)
   redis.call('DEL', KEYS[2])
 end
-local offset = tonumber(redis.call('HGET', KEYS[1], 's') or '0')
 `;
 
 /**
@@ -35,13 +37,13 @@ local size = tonumber(ARGV[2])
 local maxAge = tonumber(ARGV[3])
 offset = redis.call('HINCRBY', KEYS[1], 's', 1)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', size, offset .. '-0', 'd', ARGV[6], 'b', ARGV[5], 't', now)
--- Age: trim entries past maxAge from the front, at most 64 per append (reads filter the rest).
+-- Age: every 16th append trims entries past maxAge from the front, at most 64 (reads filter the rest).
 local function ts(e)
   local f = e[2]
   for i = 1, #f, 2 do if f[i] == 't' then return tonumber(f[i + 1]) end end
   return 0
 end
-local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+local first = offset % 16 == 0 and redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
 if first and ts(first) < now - maxAge then
   local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 64)
   local keep = nil
@@ -52,7 +54,7 @@ if first and ts(first) < now - maxAge then
   redis.call('XTRIM', KEYS[2], 'MINID', keep)
 end
 redis.call('PEXPIRE', KEYS[2], maxAge)
-redis.call('PEXPIRE', KEYS[1], maxAge + ${META_GRACE})
+if offset % 16 == 1 then redis.call('PEXPIRE', KEYS[1], maxAge + ${META_GRACE}) end
 redis.call(ARGV[8], ARGV[7], ARGV[4] .. epoch .. ' ' .. offset .. ' ' .. ARGV[6])
 return { epoch, offset }
 `;

@@ -35,9 +35,21 @@ export class Subscriptions {
   #confirmed = false;
   #generation = 0;
 
-  constructor(conn: Redis, report: (err: unknown) => void) {
+  /** Sharded pub/sub (Redis Cluster): SSUBSCRIBE, one channel per command (a command's channels share a slot). */
+  readonly #sharded: boolean;
+
+  constructor(conn: Redis, report: (err: unknown) => void, sharded = false) {
     this.#conn = conn;
     this.#report = report;
+    this.#sharded = sharded;
+  }
+
+  #send(subscribe: boolean, channels: string[]): Promise<unknown> {
+    if (!this.#sharded)
+      return subscribe ? this.#conn.subscribe(...channels) : this.#conn.unsubscribe(...channels);
+    return Promise.all(
+      channels.map((c) => (subscribe ? this.#conn.ssubscribe(c) : this.#conn.sunsubscribe(c))),
+    );
   }
 
   /** Whether Redis has acknowledged the subscriptions of the current connection. */
@@ -112,7 +124,7 @@ export class Subscriptions {
     for (let i = 0; i < wanted.length; i += CHUNK) {
       const chunk = wanted.slice(i, i + CHUNK);
       for (const c of chunk) this.#asked.add(c);
-      jobs.push(this.#conn.subscribe(...chunk));
+      jobs.push(this.#send(true, chunk));
     }
     try {
       await Promise.all(jobs);
@@ -132,7 +144,7 @@ export class Subscriptions {
 
   #subscribe(channels: string[]): void {
     for (const c of channels) this.#asked.add(c);
-    this.#conn.subscribe(...channels).then(
+    this.#send(true, channels).then(
       () => this.#settle(channels),
       (err: unknown) => {
         // A dropped connection is reported as an outage, and the next reconcile subscribes again.
@@ -151,7 +163,7 @@ export class Subscriptions {
   }
 
   async #unsubscribeAll(channels: string[]): Promise<void> {
-    await this.#conn.unsubscribe(...channels);
+    await this.#send(false, channels);
     // Forget a channel only once Redis has confirmed, and only if nobody re-joined it meanwhile.
     for (const c of channels) if (!this.#wanted.has(c)) this.#asked.delete(c);
   }

@@ -26,9 +26,11 @@ export class MemoryHistory {
   }
 
   read(topic: string, { after, limit, retention }: HistoryRead): HistoryReply {
+    const { size } = retention;
     const log = this.#log(topic);
     trim(log, retention);
-    const from = after === undefined ? 0 : after;
+    // Entries beyond `size` may linger until the next batch trim: never returned.
+    const from = Math.max(after ?? 0, log.offset - size);
     const messages: HistoryMessage[] = [];
     for (const e of log.entries) {
       if (messages.length >= limit) break;
@@ -52,9 +54,16 @@ export class MemoryHistory {
   }
 }
 
+/**
+ * Drops entries past `size` or `maxAge`, in batches (a copy of the array per append would cost O(size)):
+ * up to a quarter of `size` extra entries may wait for the next batch; reads skip them.
+ */
 function trim(log: Log, { size, maxAge }: Retention): void {
+  const { entries } = log;
   const oldest = Date.now() - maxAge;
-  let drop = Math.max(0, log.entries.length - size);
-  while (drop < log.entries.length && log.entries[drop]!.at < oldest) drop++;
-  if (drop > 0) log.entries = log.entries.slice(drop);
+  const slack = Math.max(16, size >> 2);
+  if (entries.length <= size + slack && (entries[0] === undefined || entries[0].at >= oldest)) return;
+  let drop = Math.max(0, entries.length - size);
+  while (drop < entries.length && entries[drop]!.at < oldest) drop++;
+  if (drop > 0) log.entries = entries.slice(drop);
 }
