@@ -148,6 +148,10 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
       sharded ? 'smessageBuffer' : 'messageBuffer',
       (channel: Buffer, message: Buffer) => this.#onMessage(channel, message),
     );
+    // A cluster re-creates a shard's subscriber on its own (the broker sees no 'close'): once it has
+    // re-subscribed, what that shard carried meanwhile is read back like after any reconnect.
+    if (sharded)
+      this.#listen(subscriber, 'subscribersReady', () => setImmediate(() => this.#ctx?.resync?.()));
     for (const conn of [publisher, subscriber]) if (conn.status === 'wait') conn.connect().catch(noop);
     if (publisher.status === 'ready') this.history.load(publisher, (err) => this.#report(err));
     if (subscriber.status === 'ready') queueMicrotask(() => this.#reconcile());
