@@ -145,6 +145,38 @@ describe.skipIf(!redisAvailable())('topic history across processes on Redis', ()
     expect(errors).toEqual([]);
   });
 
+  it('a publish to a topic with history while Redis is down reaches no one (no offset), and onError says so', async () => {
+    const own = await RedisServer.start();
+    const broker = redisBroker({ url: own.url, prefix: PREFIX, redis: { retryStrategy: () => 50 } });
+    const errors: unknown[] = [];
+    const gate = createGate({ broker, heartbeat: false, history: {}, onError: (err) => errors.push(err) });
+    gate.route('/t', async (s) => {
+      s.on('reset', (_t, info) => s.send(`reset ${info.reason}`));
+      await s.subscribe('down');
+      s.send('ready');
+    });
+    try {
+      await broker.ready();
+      const ws = await gate.inject('/t');
+      clients.push(ws);
+      expect(await collect(ws, 1)).toEqual(['ready']);
+      await own.kill('SIGKILL');
+      await eventually(() => broker.status === 'down', 'the outage seen');
+      const before = errors.length;
+      gate.publish('down', 'during the outage');
+      await eventually(() => errors.length > before, 'the failed publish reported');
+      expect(String(errors.at(-1))).toMatch(/not connected; history of 'down' is unavailable/);
+      await own.restart();
+      await eventually(() => broker.status === 'ready', 'back');
+      gate.publish('down', 'after');
+      // Nothing of the outage arrives (Redis came back empty, so the reset comes first).
+      expect(await collect(ws, 2)).toEqual(['reset epoch', 'after']);
+    } finally {
+      await gate.close({ timeout: 200 });
+      await own.stop();
+    }
+  });
+
   it('Redis restarted empty: sessions get a reset, never a silent gap, then the new epoch in order', async () => {
     const { topic, all } = await joinAll();
     await publishNumbered(topic, 1, 100, 0, async () => {});

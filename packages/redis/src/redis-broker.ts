@@ -110,7 +110,9 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
     const { sharded } = this.#conns;
     this.#subs = new Subscriptions(subscriber, (err) => this.#report(err), sharded);
     this.#names = new TopicKeys(this.prefix, sharded);
-    const ready = (): boolean => this.#status !== 'closed' && publisher.status === 'ready';
+    // History and presence only while the broker is 'ready': during an outage an append is refused at
+    // once (not sent on a connection that may be half-dead), and the read-back follows the return.
+    const ready = (): boolean => this.#status === 'ready' && publisher.status === 'ready';
     this.history = new RedisHistory({
       conn: () => publisher,
       names: this.#names,
@@ -314,7 +316,8 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
       (confirmed) => {
         this.#update();
         // Whatever pub/sub carried while this connection was down is lost: history topics read it back.
-        if (confirmed) this.#ctx?.resync?.();
+        // The broker was already 'ready' (a subscriber that came back before anyone noticed it gone).
+        if (confirmed && this.#status === 'ready') this.#ctx?.resync?.();
       },
       (err: unknown) => this.#report(err),
     );
@@ -359,6 +362,9 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
       clearTimeout(this.#connectTimer);
       this.#lastReport.clear();
       this.#setStatus('ready');
+      // Back (or up for the first time): whatever pub/sub carried while a connection was down is lost, and
+      // reads refused meanwhile are due: history topics read back from where their delivery stands.
+      queueMicrotask(() => this.#ctx?.resync?.());
       this.#settleReady?.();
       this.#settleReady = undefined;
     } else if (this.#status === 'ready') {
