@@ -58,7 +58,8 @@ type Listener = Parameters<Redis['on']>[1];
 
 /**
  * A wsgate {@link Broker} over Redis pub/sub: one channel per topic (`prefix + topic`), subscribed only while
- * a local session is in the topic. Delivery across nodes is at-most-once. Create it with {@link redisBroker}.
+ * a local session is in the topic. Delivery across nodes is at-most-once, or gap-free for topics with history
+ * (Redis Streams, history.ts). Create it with {@link redisBroker}.
  */
 export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Broker {
   /** This node's id (hex), carried by every message it publishes so it never delivers its own twice. */
