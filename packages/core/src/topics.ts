@@ -15,6 +15,8 @@ export class Topics {
   readonly #broker: Broker;
   readonly #stats: StatsCounter;
   readonly #onError: (err: unknown) => void;
+  /** Telemetry hook (the gate's 'publish' event): a message was written to `count` local sessions. */
+  onDelivered: ((topic: string, count: number) => void) | undefined;
 
   constructor(broker: Broker, stats: StatsCounter, onError: (err: unknown) => void) {
     this.#broker = broker;
@@ -93,7 +95,10 @@ export class Topics {
       binary,
       borrowed,
       except,
-      delivered: (count) => this.#stats.sent(size, count),
+      delivered: (count) => {
+        this.#stats.sent(size, count);
+        this.onDelivered?.(topic, count); // telemetry hook
+      },
     });
   }
 
