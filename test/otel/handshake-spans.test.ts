@@ -75,6 +75,7 @@ describe.each([coreTarget, express5Target, fastifyTarget])('$name: handshake spa
       ws.close();
 
       await expect(openClient(`${t.wsUrl}/broken`)).rejects.toMatchObject({ status: 500 });
+      await expect(openClient(`${t.wsUrl}/nowhere?token=x`)).rejects.toMatchObject({ status: 404 });
 
       const leaving = new WebSocket(`${t.wsUrl}/forever`);
       leaving.on('error', () => {}); // terminate() before open reports an error on the client
@@ -87,7 +88,12 @@ describe.each([coreTarget, express5Target, fastifyTarget])('$name: handshake spa
       );
 
       const spans = await otel.spans();
-      expect(spans).toHaveLength(3);
+      expect(spans).toHaveLength(4);
+      // No route matched: the span keeps the method alone as its name, and has no http.route.
+      const unrouted = spans.find((s) => s.attributes['http.response.status_code'] === 404)!;
+      expect(unrouted.name).toBe('GET');
+      expect(unrouted.attributes['http.route']).toBeUndefined();
+      expect(unrouted.attributes['url.path']).toBe('/nowhere');
       const echo = spans.find((s) => s.name === 'GET /echo')!;
       expect(echo.spanContext().traceId).toBe(traceId);
       expect(echo.parentSpanContext?.spanId).toBe(parentId);

@@ -203,6 +203,19 @@ describe.each(targets)('$name: OpenTelemetry', (target) => {
           s.startTime[0] * 1e9 + s.startTime[1],
         );
 
+      // Metrics carry bounded attributes only: no path, query, topic name, address or session id.
+      expect(await otel.metricAttributeNames()).toEqual([
+        'http.request.method',
+        'http.response.status_code',
+        'http.route',
+        'messaging.destination.template',
+        'messaging.operation.type',
+        'messaging.system',
+        'network.io.direction',
+        'wsgate.close.code',
+        'wsgate.handshake.outcome',
+        'wsgate.slow_consumer.action',
+      ]);
       const values = await otel.everyAttributeValue();
       expect(values.length).toBeGreaterThan(50);
       expect(values.filter((v) => v.includes('SECRET'))).toEqual([]);

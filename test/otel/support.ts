@@ -26,6 +26,8 @@ export interface Telemetry {
   count(name: string, match?: Attributes): Promise<number>;
   /** Ended spans. */
   spans(): Promise<ReadableSpan[]>;
+  /** The attribute names used on any metric data point. */
+  metricAttributeNames(): Promise<string[]>;
   /** Every attribute value recorded anywhere (metrics and spans), for leak checks. */
   everyAttributeValue(): Promise<string[]>;
   shutdown(): Promise<void>;
@@ -74,6 +76,12 @@ export function telemetry(): Telemetry {
     async spans() {
       await tracerProvider.forceFlush();
       return spanExporter.getFinishedSpans();
+    },
+    async metricAttributeNames() {
+      const names = new Set<string>();
+      for (const points of (await all()).values())
+        for (const p of points) for (const k of Object.keys(p.attributes)) names.add(k);
+      return [...names].sort();
     },
     async everyAttributeValue() {
       const values: string[] = [];
