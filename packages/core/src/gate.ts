@@ -54,6 +54,24 @@ export interface GateEvents<TUser> {
   reset: [topic: string, info: ResetInfo];
   /** Someone joined or left a topic's presence, on any node. */
   presence: [topic: string, change: PresenceChange];
+  // Telemetry hooks (`@wsgate/core/otel`): emitted only while someone listens, so they cost nothing otherwise.
+  /** A handshake began: the request has passed no check yet (the start of a handshake span). */
+  upgrade: [req: IncomingMessage];
+  /**
+   * A handshake that began with `upgrade` ended: `status` 101 with its session, a refusal's HTTP status, or 0
+   * when the client left first. `route` is the route pattern when one was matched (`accept()` was called).
+   */
+  handshake: [
+    req: IncomingMessage,
+    result: {
+      status: number;
+      reason: string;
+      route: string | undefined;
+      session: Session<TUser> | undefined;
+    },
+  ];
+  /** A published message (from this node or the broker) was written to `delivered` local sessions (>= 1). */
+  publish: [topic: string, delivered: number];
 }
 
 /** Options of {@link Gate.close}. */
@@ -133,6 +151,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   #closing: Promise<void> | undefined;
   #closeWith: { code: number; reason: string } | undefined;
   #injectServer: Server | undefined;
+  /** The route core-alone matched, while its `prepare` runs (the 'handshake' event's `route`). */
+  #matchedRoute: string | undefined;
 
   constructor(options: GateOptions<TUser> = {}) {
     super();
@@ -165,6 +185,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       resync: () => this.#topics.history?.resync(),
       presence: (topic, change) => this.#emitSafe('presence', topic, change),
     });
+    this.#topics.onDelivered = (topic, count) => this.#emitSafe('publish', topic, count); // telemetry hook
     const hb = options.heartbeat;
     if (hb !== false) {
       this.#heartbeat = new Heartbeat(
@@ -330,7 +351,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       if (this.#begin(req, socket)) this.#refuse(req, socket, 404, 'No WebSocket route matches this path');
       return;
     }
+    this.#matchedRoute = match.path; // telemetry: `http.route` of a refusal inside prepare (synchronous)
     const upgrade = this.prepare(req, socket, head, match.value.options);
+    this.#matchedRoute = undefined;
     if (!upgrade) return;
     upgrade
       .accept(match.value.handler, {
@@ -596,6 +619,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     const marked = socket as Duplex & { [kTaken]?: boolean };
     marked[kTaken] = true;
     guard(socket);
+    this.#emitSafe('upgrade', req); // telemetry hook: a handshake span starts here
     try {
       const invalid = checkUpgradeRequest(req);
       if (invalid) return this.#refuse(req, socket, invalid.status, invalid.reason, invalid.headers) ?? false;
@@ -650,6 +674,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   ): null {
     this.#stats.reject(status);
     this.#emitReject(req, status, reason);
+    // Telemetry hook: the end of a handshake refused before it had a PreparedUpgrade.
+    if (this.listenerCount('handshake') > 0)
+      this.#emitSafe('handshake', req, { status, reason, route: this.#matchedRoute, session: undefined });
     writeRejection(socket, status, reason, headers);
     return null;
   }
@@ -746,6 +773,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     report: (err, phase, session, req) => this.#report(err, phase, session, req),
     released: (upgrade, session, status, reason) => {
       this.#pending.delete(upgrade);
+      // Telemetry hook: the end of every prepared handshake (opened, refused, or the client left).
+      if (this.listenerCount('handshake') > 0) {
+        const route = session?.route ?? upgrade.route;
+        this.#emitSafe('handshake', upgrade.req, { status, reason, route, session: session ?? undefined });
+      }
       if (session) {
         session._ipKey = upgrade.ipKey;
       } else {
@@ -770,7 +802,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * Emits a gate event for metrics and tracing. These listeners run inside ws's socket handlers, where a
    * throw would take the whole process down, so a throwing listener is reported instead.
    */
-  #emitSafe<K extends 'open' | 'close' | 'reject' | 'reset' | 'presence'>(
+  #emitSafe<K extends Exclude<keyof GateEvents<TUser>, 'error'>>(
     event: K,
     ...args: GateEvents<TUser>[K]
   ): void {

@@ -37,6 +37,8 @@ export class Topics {
   readonly #onError: (err: unknown) => void;
   readonly #history: TopicHistory | undefined;
   /** @internal */ readonly presence: TopicPresence;
+  /** Telemetry hook (the gate's 'publish' event): a message was written to `count` local sessions. */
+  onDelivered: ((topic: string, count: number) => void) | undefined;
 
   constructor(
     broker: Broker,
@@ -161,7 +163,10 @@ export class Topics {
       borrowed,
       except,
       position,
-      delivered: (count) => this.#stats.sent(size, count),
+      delivered: (count) => {
+        this.#stats.sent(size, count);
+        this.onDelivered?.(topic, count); // telemetry hook
+      },
     });
   }
 
