@@ -27,10 +27,38 @@ export {
 } from './protocol/index.js';
 export type { RouteParams } from './routes/route-params.js';
 export type { Params } from './routes/router.js';
-export { type Message, type SendData, Session, type SessionEvents } from './session/session.js';
+export {
+  type Message,
+  type SendData,
+  Session,
+  type SessionEvents,
+  type SubscribeOptions,
+} from './session/session.js';
 export { SessionSet } from './session/sessions.js';
 export type { GateStats } from './stats.js';
-export { type Broker, type BrokerContext, type MemoryBus, memoryBroker, memoryBus } from './topics/broker.js';
+export {
+  type Broker,
+  type BrokerContext,
+  type BrokerHistory,
+  type BrokerPresence,
+  type HistoryRead,
+  type HistoryReply,
+  type MemoryBus,
+  memoryBroker,
+  memoryBus,
+  type OnBrokerMessage,
+  type PresenceChange,
+  type PresenceMember,
+} from './topics/broker.js';
+export type {
+  HistoryMessage,
+  HistoryOptions,
+  HistoryPage,
+  HistoryPolicy,
+  Position,
+  ResetInfo,
+  Retention,
+} from './topics/positions.js';
 export type { AllowedHosts } from './upgrade/hosts.js';
 export { defaultReason, HttpError } from './upgrade/http-error.js';
 export { type InjectOptions, InjectRejectedError } from './upgrade/inject.js';

@@ -14,6 +14,7 @@ import {
 } from '../protocol/index.js';
 import type { Params } from '../routes/router.js';
 import { broadcastPendingFor, settleBroadcasts } from '../topics/broadcast.js';
+import type { ResetInfo } from '../topics/positions.js';
 import { inboundSize, MessageIterator, prepend, QUEUE_MESSAGES } from './message-queue.js';
 import { sizeOfSendData } from './send-data.js';
 import type { SessionHost } from './session-host.js';
@@ -34,7 +35,20 @@ export interface SessionEvents {
   drain: [];
   /** A protocol or socket error. Emitted only when someone listens; logged otherwise. */
   error: [err: Error];
+  /**
+   * A topic with history skipped messages this session should have had and that cannot be replayed (the
+   * history was lost, or they left it): reload the topic's state, as `gate.on('reset')` says per node.
+   */
+  reset: [topic: string, info: ResetInfo];
 }
+
+/** Options of {@link Session.subscribe}. */
+export interface SubscribeOptions {
+  /** Show this session in the topic's presence with this small JSON value (at most 4 KiB). */
+  presence?: unknown;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 const kSession = Symbol('wsgate.session');
 type RawWithSession = WebSocket & { [kSession]: Session<unknown> };
@@ -245,16 +259,31 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     return this.send(text);
   }
 
-  /** Joins a topic: messages published to it reach this session. */
-  subscribe(topic: string): void {
-    if (typeof topic !== 'string' || topic === '')
-      throw new TypeError('wsgate: topic must be a non-empty string');
+  /**
+   * Joins a topic: messages published to it reach this session. The promise resolves once the topic is
+   * live on the broker for this session (messages published on any node from then on reach it) and its
+   * presence, if given, is registered; not awaiting it is fine. It rejects only when the broker refused
+   * (the failure also goes to `onError`). A bad topic name or presence `info` is a TypeError at once.
+   * Subscribing again only updates the presence.
+   */
+  subscribe(topic: string, options?: SubscribeOptions): Promise<void> {
+    if (this._closed) return RESOLVED;
     const t = this.#topics;
-    if (this._closed || t === topic || (typeof t === 'object' && t.has(topic))) return;
-    if (t === undefined) this.#topics = topic;
-    else if (typeof t === 'string') this.#topics = new Set([t, topic]);
-    else t.add(topic);
-    this._host.topics.join(topic, this as Session<unknown>);
+    const member = t === topic || (typeof t === 'object' && t.has(topic));
+    if (member && options?.presence === undefined) return RESOLVED;
+    // Joined first: a TypeError (a malformed name, bad presence info) leaves the session unchanged.
+    const ready = this._host.topics.join(topic, this as Session<unknown>, options);
+    if (!member) {
+      if (t === undefined) this.#topics = topic;
+      else if (typeof t === 'string') this.#topics = new Set([t, topic]);
+      else t.add(topic);
+    }
+    return ready ?? RESOLVED;
+  }
+
+  /** @internal The topic's history skipped messages it could not replay: tell the listeners. */
+  _reset(topic: string, info: ResetInfo): void {
+    if (this.listenerCount('reset') > 0) this.emit('reset', topic, info);
   }
 
   /** Leaves a topic. */

@@ -57,7 +57,12 @@ export interface UpgradeHost<TUser> {
   wss(settings: Settings<TUser>): WebSocketServer;
   handshakeInfo: WeakMap<IncomingMessage, { protocol: string; headers: OutgoingHttpHeaders }>;
   /** The upgrade no longer holds a pending slot: it opened `opened`, or it ended without a session. */
-  released(upgrade: PreparedUpgrade<TUser>, opened: Session<TUser> | null): void;
+  released(
+    upgrade: PreparedUpgrade<TUser>,
+    opened: Session<TUser> | null,
+    status: number,
+    reason: string,
+  ): void;
   /** The gate's one refusal path (counts, emits, logs; writes when given the socket). */
   refuse(req: IncomingMessage, refusal: Refusal, socket?: Duplex): null;
   opened(session: Session<TUser>): void;
@@ -91,6 +96,8 @@ export class PreparedUpgrade<TUser = unknown> {
   readonly ipKey: string;
   /** @internal whether the Origin failed the gate policy and awaits the route's own */
   originRefusal: string | null = null;
+  /** The route pattern `accept()` was given: telemetry's `http.route` for a refusal after it. */
+  route: string | undefined;
 
   readonly #socket: Duplex;
   readonly #head: Buffer;
@@ -159,7 +166,8 @@ export class PreparedUpgrade<TUser = unknown> {
    */
   get response(): ServerResponse {
     this.#bound ??= new BoundResponse(this.req, this.#socket, (status) => {
-      if (this.#finish(null)) this.#host.refuse(this.req, { status, reason: 'answered by the framework' });
+      const reason = 'answered by the framework';
+      if (this.#finish(null, status, reason)) this.#host.refuse(this.req, { status, reason });
     });
     return this.#bound.res;
   }
@@ -175,11 +183,11 @@ export class PreparedUpgrade<TUser = unknown> {
     if (this.#bound?.started) {
       // The framework is mid-response; we cannot write a second status line.
       this.#socket.destroy();
-      if (this.#finish(null)) this.#host.refuse(this.req, refusal);
+      if (this.#finish(null, status, refusal.reason)) this.#host.refuse(this.req, refusal);
       return;
     }
     this.#bound?.inert();
-    if (this.#finish(null)) this.#host.refuse(this.req, refusal, this.#socket);
+    if (this.#finish(null, status, refusal.reason)) this.#host.refuse(this.req, refusal, this.#socket);
   }
 
   /**
@@ -197,6 +205,7 @@ export class PreparedUpgrade<TUser = unknown> {
     if (this.#state !== 'pending')
       return Promise.reject(new UpgradeAbortedError(0, `upgrade is no longer pending (${this.#state})`));
     this.#state = 'accepting';
+    this.route = options.route; // for telemetry (the gate's 'handshake' event)
     // Synchronous from here to the session unless `authenticate` answers with a promise: no await between
     // ws's 101 and the session's listeners, so frames that came with the request (`head`, which ws hands
     // over on a nextTick) cannot arrive before the session listens, and nothing needs pausing.
@@ -322,7 +331,8 @@ export class PreparedUpgrade<TUser = unknown> {
       wss.handleUpgrade(req, socket, this.#head, onUpgraded);
     } catch (err) {
       socket.destroy();
-      if (this.#finish(null)) this.#host.refuse(req, { status: 500, reason: 'Internal Server Error' });
+      const reason = 'Internal Server Error';
+      if (this.#finish(null, 500, reason)) this.#host.refuse(req, { status: 500, reason });
       throw err;
     }
     const raw = this.#raw;
@@ -336,7 +346,8 @@ export class PreparedUpgrade<TUser = unknown> {
       const onClose = () => {
         this.#late = undefined;
         // ws answered a bad extension offer itself (400), or the socket had already ended.
-        if (this.#finish(null)) this.#host.refuse(req, { status: 400, reason: 'ws refused the handshake' });
+        const reason = 'ws refused the handshake';
+        if (this.#finish(null, 400, reason)) this.#host.refuse(req, { status: 400, reason });
         reject(new UpgradeAbortedError(0, 'the client left during the handshake'));
       };
       this.#late = (ws) => {
@@ -373,7 +384,7 @@ export class PreparedUpgrade<TUser = unknown> {
       settings: o.settings,
       host: this.#host.sessionHost,
     });
-    this.#finish(session);
+    this.#finish(session, 101);
     this.#host.opened(session);
     try {
       this.#bound?.finish();
@@ -430,13 +441,16 @@ export class PreparedUpgrade<TUser = unknown> {
     this.#abort?.abort();
     this.#bound?.inert();
     this.#socket.destroy();
-    this.#finish(null);
+    this.#finish(null, 0);
     for (const fail of this.#leftWaiters?.splice(0) ?? [])
       fail(new UpgradeAbortedError(0, 'the client left before the handshake completed'));
   }
 
-  /** Releases everything the pending upgrade held, exactly once: true the first time. */
-  #finish(session: Session<TUser> | null): boolean {
+  /**
+   * Releases everything the pending upgrade held, exactly once (true the first time), and tells the gate
+   * how it ended: 101, the refusal's status, or 0 when the client left.
+   */
+  #finish(session: Session<TUser> | null, status: number, reason = ''): boolean {
     if (this.#state === 'done' || this.#state === 'open') return false;
     this.#state = session ? 'open' : 'done';
     clearTimeout(this.#timer);
@@ -446,7 +460,7 @@ export class PreparedUpgrade<TUser = unknown> {
       this.#socket.off('end', this.#onLeft);
       this.#onLeft = undefined;
     }
-    this.#host.released(this, session);
+    this.#host.released(this, session, status, reason);
     return true;
   }
 }
