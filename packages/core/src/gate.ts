@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import { CloseCode, checkClose } from './close-policy.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
 import {
@@ -21,13 +21,13 @@ import { Heartbeat } from './session/heartbeat.js';
 import type { SendData, Session } from './session/session.js';
 import type { SessionHost } from './session/session-host.js';
 import { SessionSet } from './session/sessions.js';
-import { spreadOver } from './shutdown/drain.js';
+import { closeSessions } from './shutdown/close-sessions.js';
 import { type GateStats, StatsCounter } from './stats.js';
 import { type Broker, memoryBroker, type PresenceChange, type PresenceMember } from './topics/broker.js';
 import type { HistoryPage, Position, ResetInfo } from './topics/positions.js';
 import { Topics } from './topics/topics.js';
 import { checkUpgradeRequest } from './upgrade/handshake.js';
-import { checkHost, type HostMemo, isLoopbackAddress } from './upgrade/hosts.js';
+import { checkHost, type HostMemo } from './upgrade/hosts.js';
 import { errorAnswer } from './upgrade/http-error.js';
 import { afterInFlight } from './upgrade/in-flight.js';
 import { type InjectOptions, inject } from './upgrade/inject.js';
@@ -37,6 +37,8 @@ import { clientInfo, compileTrust, ipKey, type TrustFn } from './upgrade/proxy.j
 import { peerAddress, RefusalPath } from './upgrade/refusal.js';
 import { writeRejection } from './upgrade/reject.js';
 import { HandlerQueue } from './upgrade/run-handler.js';
+import { guard, loopbackBound, take, taken } from './upgrade/socket-guard.js';
+import { WsServers } from './upgrade/ws-servers.js';
 
 /** The handler of `gate.route(path, handler)`: the Node request, and `session.params` typed from `TPath`. */
 type RouteHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
@@ -101,21 +103,6 @@ interface Route<TUser> {
 }
 
 const noop = (): void => {};
-const kTaken = Symbol('wsgate.taken');
-const kGuarded = Symbol('wsgate.guarded');
-
-/**
- * The one guard every socket wsgate sees gets first, whatever becomes of it (declined by `shouldHandle`,
- * left to another listener, held, refused, upgraded): Node removed its own `'error'` listener before
- * `'upgrade'`, so a TCP reset on an unguarded socket is an unhandled `'error'` that ends the process.
- * Harmless for a listener that takes the socket over: it adds its own.
- */
-function guard(socket: Duplex): void {
-  const marked = socket as Duplex & { [kGuarded]?: boolean };
-  if (marked[kGuarded]) return;
-  marked[kGuarded] = true;
-  socket.on('error', noop);
-}
 
 /**
  * The WebSocket gate: one per app. Owns the upgrade pipeline, the sessions, topics, heartbeat and
@@ -134,15 +121,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #routes = new RouteTable<Route<TUser>>();
   readonly #pending = new Set<PreparedUpgrade<TUser>>();
   readonly #perIp = new Map<string, number>();
-  readonly #wss = new Map<string, WebSocketServer>();
   /** `runFramework` bound once, not a closure per upgrade. */
   readonly #runFramework = (upgrade: PreparedUpgrade<TUser>): void => this.runFramework?.(upgrade);
-  /** The server for each settings object (the key above is built once per settings, not per upgrade). */
-  readonly #wssOf = new WeakMap<Settings<TUser>, WebSocketServer>();
-  readonly #handshakeInfo = new WeakMap<
-    IncomingMessage,
-    { protocol: string; headers: OutgoingHttpHeaders }
-  >();
+  readonly #ws = new WsServers(() => this.options.closeTimeout ?? 5_000);
   readonly #attached = new Map<Server, { detach: () => void }>();
   readonly #loopback = new WeakMap<object, boolean>();
   readonly #hostMemo: HostMemo = {};
@@ -326,8 +307,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * connection is handled once that request's response has been written.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const marked = socket as Duplex & { [kTaken]?: boolean };
-    if (marked[kTaken]) return true;
+    if (taken(socket)) return true;
     guard(socket);
     let match: ReturnType<RouteTable<Route<TUser>>['match']> | 'malformed' = null;
     if (this.runFramework === undefined) {
@@ -340,7 +320,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
         if (this.options.unmatched === 'ignore') return false;
       }
     }
-    marked[kTaken] = true;
+    take(socket);
     const run = () => this.#handle(req, socket, head, match);
     if (!afterInFlight(socket, run, this.#defaults.handshakeTimeout)) run();
     return true;
@@ -416,7 +396,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       const hostRefusal = checkHost(
         this.options.allowedHosts,
         client.host,
-        !peerTrusted && this.#loopbackBound(req),
+        !peerTrusted && loopbackBound(req, this.#loopback),
         this.#hostMemo,
       );
       if (hostRefusal) return this.#refuse(req, socket, client.host ? 403 : 400, hostRefusal);
@@ -581,39 +561,14 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     this.#closeWith = { code, reason };
     for (const upgrade of [...this.#pending])
       upgrade.reject(503, 'Server is shutting down', { 'Retry-After': '5' });
-    const all = [...this.sessions];
-    await new Promise<void>((resolve) => {
-      if (all.length === 0) return resolve();
-      let left = all.length;
-      let cancel = noop;
-      const done = () => {
-        if (--left === 0) {
-          clearTimeout(timer);
-          cancel();
-          resolve();
-        }
-      };
-      const timer = setTimeout(() => {
-        cancel();
-        for (const s of this.sessions) s.terminate();
-      }, drain + timeout);
-      timer.unref();
-      // Every session counts from now, also one that closes on its own before its turn in the window.
-      for (const s of all) {
-        if (s._closed) done();
-        else s.raw.once('close', done);
-      }
-      const closeOne = (s: Session<TUser>) => s.close(code, reason);
-      if (drain > 0) cancel = spreadOver(all, drain, closeOne);
-      else for (const s of all) closeOne(s);
-    });
+    await closeSessions([...this.sessions], this.sessions, { code, reason, timeout, drain });
     this.#heartbeat?.stop();
     try {
       await this.#broker.close();
     } catch (err) {
       this.#report(err, 'broker');
     }
-    for (const wss of this.#wss.values()) wss.close();
+    this.#ws.close();
   }
 
   /** `options.shouldHandle` for an attached server's upgrade; undefined when it threw and 500 was sent. */
@@ -631,8 +586,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
 
   /** Steps 1 and 2: guard the socket, then answer anything that is not a valid upgrade. */
   #begin(req: IncomingMessage, socket: Duplex): boolean {
-    const marked = socket as Duplex & { [kTaken]?: boolean };
-    marked[kTaken] = true;
+    take(socket);
     guard(socket);
     this.#emitSafe('upgrade', req); // telemetry hook: a handshake span starts here
     try {
@@ -661,24 +615,6 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     socket.once('close', () => clearTimeout(timer));
     // A client that gave up on its side needs no 404: release the socket now, not at the timeout.
     socket.once('end', () => socket.destroy());
-  }
-
-  /**
-   * Whether the server the request came through listens on a loopback address. Decided from the address
-   * it listens on now, and cached only while it listens: a request before `listen()` (an `inject`) must not
-   * fix the answer, and a server that closes may listen again elsewhere.
-   */
-  #loopbackBound(req: IncomingMessage): boolean {
-    const server = (req.socket as unknown as { server?: Server }).server;
-    if (!server || typeof server.address !== 'function') return false;
-    const known = this.#loopback.get(server);
-    if (known !== undefined) return known;
-    const addr = server.address();
-    if (addr === null) return false;
-    const v = typeof addr === 'object' && isLoopbackAddress(addr.address);
-    this.#loopback.set(server, v);
-    server.once('close', () => this.#loopback.delete(server));
-    return v;
   }
 
   #refuse(
@@ -716,38 +652,6 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     }
   }
 
-  #wssFor(settings: Settings<TUser>): WebSocketServer {
-    // Settings objects are cached per route options, so this skips building the key on every upgrade.
-    const known = this.#wssOf.get(settings);
-    if (known) return known;
-    const key = `${settings.maxPayload}|${JSON.stringify(settings.perMessageDeflate)}`;
-    let wss = this.#wss.get(key);
-    if (!wss) {
-      // Options are built from defined values only: an undefined maxPayload would mean ws's 100 MiB, an
-      // undefined closeTimeout about 1 ms. closeTimeout is newer than @types/ws.
-      wss = new WebSocketServer({
-        noServer: true,
-        clientTracking: false,
-        maxPayload: settings.maxPayload,
-        perMessageDeflate: settings.perMessageDeflate,
-        autoPong: false, // sessions answer pings themselves, within the backpressure limit (session.ts)
-        closeTimeout: this.options.closeTimeout ?? 5_000,
-        handleProtocols: (_offered, req) => this.#handshakeInfo.get(req)?.protocol || false,
-      } as ConstructorParameters<typeof WebSocketServer>[0]);
-      wss.on('headers', (lines: string[], req: IncomingMessage) => {
-        const info = this.#handshakeInfo.get(req);
-        if (!info) return;
-        this.#handshakeInfo.delete(req);
-        for (const [name, value] of Object.entries(info.headers)) {
-          for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(v)}`);
-        }
-      });
-      this.#wss.set(key, wss);
-    }
-    this.#wssOf.set(settings, wss);
-    return wss;
-  }
-
   readonly #sessionHost: SessionHost = {
     stats: this.#stats,
     topics: {
@@ -776,8 +680,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
 
   readonly #upgradeHost: UpgradeHost<TUser> = {
     settings: (options) => this.settings(options),
-    wss: (settings) => this.#wssFor(settings),
-    handshakeInfo: this.#handshakeInfo,
+    wss: (settings) => this.#ws.for(settings),
+    handshakeInfo: this.#ws.handshakeInfo,
     sessionHost: this.#sessionHost,
     handlers: new HandlerQueue(),
     report: (err, phase, session, req) => this.#report(err, phase, session, req),

@@ -1,0 +1,70 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { Settings } from '../options.js';
+
+/** The subprotocol and extra headers the pipeline chose for one request's 101. */
+export interface HandshakeInfo {
+  protocol: string;
+  headers: OutgoingHttpHeaders;
+}
+
+/**
+ * One gate's `ws` servers (noServer), one per distinct maxPayload and permessage-deflate setting, and the
+ * side channel that hands each one the pipeline's subprotocol and 101 headers for a request.
+ */
+export class WsServers {
+  /** Read by the servers' hooks; set by the upgrade before it hands the socket to ws. */
+  readonly handshakeInfo = new WeakMap<IncomingMessage, HandshakeInfo>();
+  readonly #byKey = new Map<string, WebSocketServer>();
+  /** The server for each settings object (the key is built once per settings, not per upgrade). */
+  readonly #bySettings = new WeakMap<object, WebSocketServer>();
+  /** The gate's `closeTimeout`, read when a server is created (the gate's options are set by then). */
+  readonly #closeTimeout: () => number;
+
+  constructor(closeTimeout: () => number) {
+    this.#closeTimeout = closeTimeout;
+  }
+
+  /** The server for these settings. */
+  for<TUser>(settings: Settings<TUser>): WebSocketServer {
+    const known = this.#bySettings.get(settings);
+    if (known) return known;
+    const key = `${settings.maxPayload}|${JSON.stringify(settings.perMessageDeflate)}`;
+    let wss = this.#byKey.get(key);
+    if (!wss) {
+      wss = this.#create(settings);
+      this.#byKey.set(key, wss);
+    }
+    this.#bySettings.set(settings, wss);
+    return wss;
+  }
+
+  /** Closes every server (after shutdown). */
+  close(): void {
+    for (const wss of this.#byKey.values()) wss.close();
+  }
+
+  #create<TUser>(settings: Settings<TUser>): WebSocketServer {
+    const info = this.handshakeInfo;
+    // Options are built from defined values only: an undefined maxPayload would mean ws's 100 MiB, an
+    // undefined closeTimeout about 1 ms. closeTimeout is newer than @types/ws.
+    const wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: settings.maxPayload,
+      perMessageDeflate: settings.perMessageDeflate,
+      autoPong: false, // sessions answer pings themselves, within the backpressure limit (session.ts)
+      closeTimeout: this.#closeTimeout(),
+      handleProtocols: (_offered, req) => info.get(req)?.protocol || false,
+    } as ConstructorParameters<typeof WebSocketServer>[0]);
+    wss.on('headers', (lines: string[], req: IncomingMessage) => {
+      const chosen = info.get(req);
+      if (!chosen) return;
+      info.delete(req);
+      for (const [name, value] of Object.entries(chosen.headers)) {
+        for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(v)}`);
+      }
+    });
+    return wss;
+  }
+}
