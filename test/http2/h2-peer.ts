@@ -10,8 +10,12 @@ import {
 } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Receiver } from 'ws';
+import type { Writable } from 'node:stream';
+import * as wsModule from 'ws';
 import { closePayload, frame, Op } from '../support/frames.ts';
+
+/** ws's frame parser: exported by ws at runtime, absent from @types/ws. */
+const Receiver = (wsModule as unknown as { Receiver: new (options: object) => Writable }).Receiver;
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made with openssl for this test run. */
 export function testCertificate(): { key: Buffer; cert: Buffer } {
@@ -145,7 +149,7 @@ export class H2Peer {
 
   constructor(stream: ClientHttp2Stream) {
     this.stream = stream;
-    const receiver = new Receiver({ isServer: false, maxPayload: 0 } as never);
+    const receiver = new Receiver({ isServer: false, maxPayload: 0 });
     receiver.on('message', (data: Buffer, binary: boolean) => {
       const m = { data, binary };
       const w = this.#waiting.shift();
