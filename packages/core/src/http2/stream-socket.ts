@@ -150,7 +150,14 @@ export class StreamSocket extends Duplex {
       cb();
       return;
     }
-    this.stream.end(() => cb());
+    // A refusal is complete once written: RST_STREAM NO_ERROR releases the stream without waiting for the
+    // client to end its side (RFC 9113 section 8.1), as closing the TCP connection does for HTTP/1.1. A
+    // WebSocket's end is its closing handshake: the client ends its side in turn.
+    const refusal = this.#state !== 'tunnel';
+    this.stream.end(() => {
+      if (refusal && !this.stream.destroyed) this.stream.close(NGHTTP2_NO_ERROR);
+      cb();
+    });
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
