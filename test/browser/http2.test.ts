@@ -1,7 +1,7 @@
-import type { Http2ServerRequest, ServerHttp2Session } from 'node:http2';
+import type { Http2ServerRequest, Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { wsgate } from '@wsgate/fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCertificate } from '../http2/h2-peer.ts';
 import { nextMessage, openClient } from '../support/ws.ts';
@@ -21,11 +21,11 @@ const tls = testCertificate();
 
 /** What the server saw: the HTTP version of every request and upgrade, and which HTTP/2 connection. */
 interface Seen {
-  page: { version: string; session?: ServerHttp2Session | undefined }[];
-  upgrades: { version: string; session?: ServerHttp2Session | undefined }[];
+  page: { version: string; session?: Http2Session | undefined }[];
+  upgrades: { version: string; session?: Http2Session | undefined }[];
 }
 
-async function start(): Promise<{ app: FastifyInstance; port: number; seen: Seen }> {
+async function start(): Promise<{ app: { close(): PromiseLike<unknown> }; port: number; seen: Seen }> {
   const seen: Seen = { page: [], upgrades: [] };
   const app = Fastify({ http2: true, https: { ...tls, allowHTTP1: true } });
   await app.register(wsgate, {
@@ -48,8 +48,8 @@ async function start(): Promise<{ app: FastifyInstance; port: number; seen: Seen
 }
 
 /** The HTTP/2 connection an extended CONNECT came on (its socket is wsgate's stream adapter). */
-function h2SessionOf(req: { socket: unknown }): ServerHttp2Session | undefined {
-  return (req.socket as { stream?: { session?: ServerHttp2Session } }).stream?.session;
+function h2SessionOf(req: { socket: unknown }): Http2Session | undefined {
+  return (req.socket as { stream?: { session?: Http2Session } }).stream?.session;
 }
 
 describe.runIf(chromiumAvailable())(
