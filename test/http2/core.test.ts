@@ -1,9 +1,16 @@
 import { once } from 'node:events';
-import { createServer as createH2cServer, createSecureServer, constants as h2 } from 'node:http2';
+import {
+  createServer as createH2cServer,
+  createSecureServer,
+  constants as h2,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { inflateRawSync, constants as zlib } from 'node:zlib';
 import { createGate, type Gate, type GateOptions, type Session } from '@wsgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nextMessage, openClient } from '../support/ws.ts';
+import { deflatePayload, frame, Op } from '../support/frames.ts';
+import { nextMessage, openClient, until } from '../support/ws.ts';
 import { h2Connect, openWebSocket, testCertificate } from './h2-peer.ts';
 
 type Server = ReturnType<typeof createH2cServer> | ReturnType<typeof createSecureServer>;
@@ -224,6 +231,47 @@ describe('WebSockets over HTTP/2 (RFC 8441), core alone', () => {
     await closedCount(t, 1);
     expect(t.closes[0]?.code).toBe(1006);
     expect(await res.peer!.ended).toBe(h2.NGHTTP2_CANCEL);
+  });
+
+  it("does not read a stream whose session holds limits.inbound: the client's window stays shut", async () => {
+    const t = await start({ limits: { inbound: 64 * 1024 } });
+    let held: AsyncIterator<unknown> | undefined;
+    t.gate.route('/held', (s) => {
+      held = s[Symbol.asyncIterator]();
+    });
+    const peer = (await openWebSocket(await connectTo(t.url), '/held')).peer!;
+    const message = Buffer.alloc(16 * 1024, 2);
+    const total = 256;
+    for (let i = 0; i < total; i++) peer.send(message);
+    const socket = (t.opened[0]!.raw as unknown as { _socket: { stream: ServerHttp2Stream } })._socket;
+    // The server stops reading: its side of the stream's window runs out and is not reopened.
+    await until(() => socket.stream.state.localWindowSize === 0, 'the stream window to close');
+    const buffered =
+      socket.stream.readableLength + (socket as unknown as { readableLength: number }).readableLength;
+    expect(buffered).toBeLessThanOrEqual(256 * 1024);
+    expect(peer.stream.writableLength).toBeGreaterThan(total * message.length - 1024 * 1024);
+    // Reading again reopens it: every message arrives.
+    for (let i = 0; i < total; i++) await held!.next();
+  });
+
+  it('negotiates permessage-deflate over HTTP/2 and inflates a compressed frame', async () => {
+    const t = await start({ perMessageDeflate: true });
+    const res = await openWebSocket(await connectTo(t.url), '/echo/z', {
+      'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits',
+    });
+    expect(res.headers['sec-websocket-extensions']).toMatch(/^permessage-deflate/);
+    res.peer!.stream.write(
+      frame({ opcode: Op.text, rsv1: true, payload: deflatePayload(Buffer.from('squeezed')) }),
+    );
+    // The echo comes back compressed too (RSV1): inflated here, by hand.
+    const [head] = (await once(res.peer!.stream, 'data')) as [Buffer];
+    expect(head[0]).toBe(0xc1);
+    const body = head.length > 2 ? head.subarray(2) : ((await once(res.peer!.stream, 'data')) as [Buffer])[0];
+    expect(body.length).toBe(head[1]);
+    const tail = Buffer.from([0, 0, 0xff, 0xff]);
+    expect(inflateRawSync(Buffer.concat([body, tail]), { finishFlush: zlib.Z_SYNC_FLUSH }).toString()).toBe(
+      'squeezed',
+    );
   });
 
   it('serves HTTP/2 and HTTP/1.1 WebSockets on one TLS port, and inject, through the same routes', async () => {
