@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { wsgate as fastifyWsgate } from '@wsgate/fastify';
 import { wsgate as koaWsgate } from '@wsgate/koa';
 import Fastify from 'fastify';
@@ -29,6 +30,7 @@ async function fastifyApp(): Promise<App> {
   const app = Fastify({ http2: true, https: { ...tls, allowHTTP1: true } });
   await app.register(fastifyWsgate, { heartbeat: false });
   app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/streamed') return reply.code(403).send(Readable.from(['not ', 'yours']));
     if (request.url.startsWith('/private') && request.headers.authorization !== 'Bearer ok')
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'no token' });
   });
@@ -49,6 +51,11 @@ async function koaApp(): Promise<App> {
   const gate = koaWsgate(app, { heartbeat: false });
   app.use(async (ctx, next) => {
     if (ctx.path === '/') ctx.body = 'page';
+    if (ctx.path === '/streamed') {
+      ctx.status = 403;
+      ctx.body = Readable.from(['not ', 'yours']);
+      return;
+    }
     if (ctx.path.startsWith('/private') && ctx.get('authorization') !== 'Bearer ok') {
       // Koa's error handler keeps only the headers the error carries.
       ctx.throw(401, 'no token', { headers: { 'www-authenticate': 'Bearer' } });
@@ -97,6 +104,13 @@ for (const [name, start] of [
       expect(guarded.status).toBe(401);
       expect(guarded.headers['www-authenticate']).toBe('Bearer');
       expect(guarded.body).toMatch(/no token/);
+      // A streamed answer of unknown length (delimited by the end of the stream): its data is the HTTP/2 body.
+      const streamed = await openWebSocket(session, '/streamed');
+      expect([streamed.status, streamed.body, streamed.headers['transfer-encoding']]).toEqual([
+        403,
+        'not yours',
+        undefined,
+      ]);
       const allowed = await openWebSocket(session, '/private/echo', { authorization: 'Bearer ok' });
       expect(allowed.status).toBe(200);
       allowed.peer!.send('in');

@@ -164,6 +164,11 @@ describe('WebSockets over HTTP/2 (RFC 8441), core alone', () => {
     const got = await Promise.all(peers.map(async (p) => String((await p.next()).data)));
     expect(got).toEqual(peers.map((_, i) => `m${i}`));
     expect(t.gate.sessions.size).toBe(50);
+    // Topics: one publish reaches every stream of the connection.
+    for (const session of t.gate.sessions) session.subscribe('all');
+    t.gate.publish('all', 'to everyone');
+    const heard = await Promise.all(peers.map(async (p) => String((await p.next()).data)));
+    expect(heard).toEqual(peers.map(() => 'to everyone'));
   });
 
   it('ends the session with 1006 on RST_STREAM, and the others on the connection go on', async () => {
@@ -231,6 +236,15 @@ describe('WebSockets over HTTP/2 (RFC 8441), core alone', () => {
     await closedCount(t, 1);
     expect(t.closes[0]?.code).toBe(1006);
     expect(await res.peer!.ended).toBe(h2.NGHTTP2_CANCEL);
+  });
+
+  it('heartbeat: pings go over the stream and a peer that never answers is dropped', async () => {
+    const t = await start({ heartbeat: { interval: 50, timeout: 50 } });
+    const peer = (await openWebSocket(await connectTo(t.url), '/echo/a')).peer!;
+    await closedCount(t, 1);
+    expect(t.closes[0]?.code).toBe(1006);
+    expect(peer.pings.length).toBeGreaterThanOrEqual(1);
+    expect(await peer.ended).toBe(h2.NGHTTP2_CANCEL);
   });
 
   it("does not read a stream whose session holds limits.inbound: the client's window stays shut", async () => {

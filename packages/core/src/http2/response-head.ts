@@ -42,8 +42,9 @@ export function readHead(buf: Buffer): { head: ResponseHead; rest: Buffer } | un
 }
 
 /**
- * Decodes a chunked body (RFC 9112 section 7.1) into its data, for HTTP/2's own framing. Trailers are
- * dropped: no refusal has any.
+ * Decodes a chunked body (RFC 9112 section 7.1) into its data, for HTTP/2's own framing. Node does not
+ * chunk a response to a request whose `httpVersion` is 2.0 (it ends the body with the stream instead), so
+ * this serves a framework that sets `Transfer-Encoding: chunked` itself. Trailers are dropped.
  */
 export class ChunkedDecoder {
   #buf: Buffer = Buffer.alloc(0);
