@@ -3,6 +3,7 @@ import {
   createServer as createH2cServer,
   createSecureServer,
   constants as h2,
+  type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -286,6 +287,31 @@ describe('WebSockets over HTTP/2 (RFC 8441), core alone', () => {
     expect(inflateRawSync(Buffer.concat([body, tail]), { finishFlush: zlib.Z_SYNC_FLUSH }).toString()).toBe(
       'squeezed',
     );
+  });
+
+  it('shuts down: gate.close() closes the WebSockets, closing the HTTP/2 sessions lets server.close() end', async () => {
+    const gate = createGate({ heartbeat: false });
+    gate.route('/e', (s) => s.on('message', (m) => s.send(m)));
+    const server = createH2cServer();
+    // The README's recipe: Node 20's http2 server.close() waits for idle client connections (Node 24 closes them).
+    const h2Sessions = new Set<ServerHttp2Session>();
+    server.on('session', (s) => {
+      h2Sessions.add(s);
+      s.once('close', () => h2Sessions.delete(s));
+    });
+    gate.attach(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = await connectTo(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const peers = await Promise.all([1, 2, 3].map(async () => (await openWebSocket(client, '/e')).peer!));
+    await gate.close({ timeout: 1_000 });
+    expect(await Promise.all(peers.map((p) => p.closed))).toEqual(
+      peers.map(() => ({ code: 1001, reason: 'server shutting down' })),
+    );
+    const closed = new Promise((r) => server.close(r));
+    for (const s of h2Sessions) s.close();
+    await closed;
+    expect(gate.sessions.size).toBe(0);
   });
 
   it('serves HTTP/2 and HTTP/1.1 WebSockets on one TLS port, and inject, through the same routes', async () => {
