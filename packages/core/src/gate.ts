@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { CloseCode, checkClose } from './close-policy.js';
+import { injectBridge } from './http2/inject-bridge.js';
+import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
 import {
   defaultRefusalLogLevel,
@@ -124,7 +126,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   /** `runFramework` bound once, not a closure per upgrade. */
   readonly #runFramework = (upgrade: PreparedUpgrade<TUser>): void => this.runFramework?.(upgrade);
   readonly #ws = new WsServers(() => this.options.closeTimeout ?? 5_000);
-  readonly #attached = new Map<Server, { detach: () => void }>();
+  readonly #attached = new Map<Server | AnyHttp2Server, { detach: () => void }>();
   readonly #loopback = new WeakMap<object, boolean>();
   readonly #hostMemo: HostMemo = {};
   readonly #stats = new StatsCounter();
@@ -238,8 +240,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
 
   /**
    * Listens for upgrades on a server. Idempotent per server. Returns a function that stops listening.
+   * An HTTP/2 server (`http2.createSecureServer`, `allowHTTP1: true` for both on one port) also takes
+   * WebSockets over HTTP/2 (RFC 8441 extended CONNECT) through the same pipeline; `enableConnectProtocol`
+   * is turned on for it.
    */
-  attach(server: Server): () => void {
+  attach(server: Server | AnyHttp2Server): () => void {
     const existing = this.#attached.get(server);
     if (existing) return existing.detach;
     const decide = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -255,8 +260,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       const run = () => decide(req, socket, head);
       if (!afterInFlight(socket, run, this.#defaults.handshakeTimeout)) run();
     };
+    // HTTP/2 (issue 21): each extended CONNECT stream arrives here as an upgrade's (req, socket, head).
+    const detachHttp2 = isHttp2Server(server) ? listenHttp2(server, listener) : noop;
     const detach = () => {
       server.off('upgrade', listener);
+      detachHttp2();
       this.#attached.delete(server);
     };
     server.on('upgrade', listener);
@@ -526,7 +534,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * routes. Resolves once open; rejects with an error carrying `status` and `body` when refused.
    */
   inject(path: string, options: InjectOptions = {}): Promise<WebSocket> {
-    let server = options.server ?? this.#attached.keys().next().value;
+    const attached = options.server ?? this.#attached.keys().next().value;
+    // An HTTP/2 server takes the in-memory HTTP/1.1 connection through a bridge (http2/inject-bridge.ts).
+    let server = attached && isHttp2Server(attached) ? injectBridge(attached) : attached;
     if (!server) {
       this.#injectServer ??= createServer((_req, res) => res.writeHead(426).end());
       this.attach(this.#injectServer);
