@@ -66,13 +66,11 @@ export class StreamSocket extends Duplex {
   }
 
   /** @internal Duplex implementation. */
-
   override _read(): void {
     this.stream.resume();
   }
 
   /** @internal Duplex implementation. */
-
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     try {
       this.#write(chunk, cb);
@@ -144,7 +142,6 @@ export class StreamSocket extends Duplex {
   }
 
   /** @internal Duplex implementation. */
-
   override _final(cb: (err?: Error | null) => void): void {
     if (this.stream.destroyed) {
       cb();
@@ -167,7 +164,6 @@ export class StreamSocket extends Duplex {
   }
 
   /** @internal Duplex implementation. */
-
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const stream = this.stream;
     // After a complete response, RST_STREAM NO_ERROR tells the client to stop sending (RFC 9113 section
