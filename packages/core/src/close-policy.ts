@@ -36,3 +36,29 @@ export function checkClose(code: number | undefined, reason: string | undefined)
       throw new TypeError('wsgate: close reason must be at most 123 bytes');
   }
 }
+
+/** A close wsgate decides on its own: the code and the reason the client is sent. */
+export interface CloseDecision {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/**
+ * Every close code wsgate decides, named, in one place (the protocol layer's wsgate.v1 closes live in
+ * protocol/; ws itself sends 1002, 1007 and 1009 for frames it refuses).
+ */
+export const closeFor = {
+  /** A handler or a session listener threw: the server's fault, not the client's. */
+  handlerFailed: { code: CloseCode.internalError, reason: 'Internal error' },
+  /** The client stopped reading past `backpressure.limit` (policy 'close'). */
+  slowConsumer: { code: CloseCode.tryAgainLater, reason: 'backpressure limit exceeded' },
+  /** The client sent faster than `limits.messages` allows. */
+  rateLimited: { code: CloseCode.policyViolation, reason: 'message rate limit exceeded' },
+  /** `gate.close()`: 1001 unless the caller chose a code; 1012 says the service restarts. */
+  shutdown(code: number = CloseCode.goingAway, reason?: string): CloseDecision {
+    return {
+      code,
+      reason: reason ?? (code === CloseCode.serviceRestart ? 'server restarting' : 'server shutting down'),
+    };
+  },
+} as const;

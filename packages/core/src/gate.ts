@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { CloseCode, checkClose } from './close-policy.js';
+import { checkClose, closeFor } from './close-policy.js';
 import { injectBridge } from './http2/inject-bridge.js';
 import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
@@ -562,12 +562,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     return this.#closing;
   }
 
-  async #shutdown({
-    code = CloseCode.goingAway,
-    reason = code === CloseCode.serviceRestart ? 'server restarting' : 'server shutting down',
-    timeout = 5_000,
-    drain = 0,
-  }: CloseOptions): Promise<void> {
+  async #shutdown(options: CloseOptions): Promise<void> {
+    const { code, reason } = closeFor.shutdown(options.code, options.reason);
+    const { timeout = 5_000, drain = 0 } = options;
     this.#closeWith = { code, reason };
     for (const upgrade of [...this.#pending])
       upgrade.reject(503, 'Server is shutting down', { 'Retry-After': '5' });
@@ -677,7 +674,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     },
     listenerError: (err, session) => {
       this.#report(err, 'handler', session as Session<TUser>);
-      if (session.readyState === 1) session.close(CloseCode.internalError, 'Internal error');
+      if (session.readyState === 1) session.close(closeFor.handlerFailed.code, closeFor.handlerFailed.reason);
     },
     socketError: (err, session) => {
       const code = (err as { code?: string }).code;

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { CloseCode, checkClose } from '../close-policy.js';
+import { CloseCode, checkClose, closeFor } from '../close-policy.js';
 import type { Settings } from '../options.js';
 import {
   ProtocolLayer,
@@ -354,7 +354,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     if (this.raw.bufferedAmount <= limit) return true;
     this._host.stats.slowConsumer(policy);
     if (policy === 'close') {
-      if (this.raw.readyState === 1) this.raw.close(CloseCode.tryAgainLater, 'backpressure limit exceeded');
+      if (this.raw.readyState === 1) this.raw.close(closeFor.slowConsumer.code, closeFor.slowConsumer.reason);
     }
     return false;
   }
@@ -471,8 +471,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
       this.#tokens = Math.min(rate.burst, this.#tokens + ((now - this.#refilledAt) * rate.rate) / 1000);
       this.#refilledAt = now;
       if (this.#tokens < 1) {
-        if (this.raw.readyState === 1)
-          this.raw.close(CloseCode.policyViolation, 'message rate limit exceeded');
+        if (this.raw.readyState === 1) this.raw.close(closeFor.rateLimited.code, closeFor.rateLimited.reason);
         return;
       }
       this.#tokens -= 1;

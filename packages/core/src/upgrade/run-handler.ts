@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { CloseCode } from '../close-policy.js';
+import { closeFor } from '../close-policy.js';
 import type { Settings } from '../options.js';
 import type { Session } from '../session/session.js';
 import type { AcceptOptions, Handler, UpgradeHost } from './prepared-upgrade.js';
@@ -78,7 +78,7 @@ function handlerFailed<TUser>(
   req: IncomingMessage,
 ): void {
   host.report(err, 'handler', session, req);
-  if (session.readyState === 1) session.close(CloseCode.internalError, 'Internal error');
+  if (session.readyState === 1) session.close(closeFor.handlerFailed.code, closeFor.handlerFailed.reason);
   session._markReady();
 }
 
