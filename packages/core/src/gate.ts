@@ -5,6 +5,8 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Broker, memoryBroker } from './broker.js';
 import { CloseCode, checkClose } from './close-codes.js';
+import { type AsyncApiDocument, type AsyncApiOptions, buildAsyncApi } from './contracts/asyncapi.js';
+import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js';
 import { spreadOver } from './drain.js';
 import { checkUpgradeRequest } from './handshake.js';
 import { Heartbeat } from './heartbeat.js';
@@ -171,10 +173,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * A second route with the same path is a TypeError.
    */
   route<TPath extends string>(path: TPath, handler: RouteHandler<TUser, TPath>): this;
-  route<TPath extends string>(
+  // With options: a `message`/`send` schema types the handler's messages and `session.send` (contracts).
+  route<TPath extends string, const TOptions extends RouteOptions<TUser> & ContractOptions>(
     path: TPath,
-    options: RouteOptions<TUser>,
-    handler: RouteHandler<TUser, TPath>,
+    options: TOptions,
+    handler: Handler<TUser, IncomingMessage, RouteParams<TPath>, MessageOf<TOptions>, SendOf<TOptions>>,
   ): this;
   route(
     path: string,
@@ -186,7 +189,31 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     if (typeof handler !== 'function') throw new TypeError(`wsgate: route ${path} needs a handler function`);
     if (options) this.settings(options);
     this.#routes.add(path, { handler, options });
+    this.describeRoute(path, options);
     return this;
+  }
+
+  /** Routes for `asyncapi()`: core's own, and those adapters declare (contracts/asyncapi.ts). */
+  readonly #described = new Map<string, RouteOptions<TUser> | undefined>();
+
+  /**
+   * For adapters: records a WebSocket route's path and options for {@link Gate.asyncapi} (core routes are
+   * recorded by `route`). The path is the pattern as declared (`/rooms/:room`).
+   */
+  describeRoute(path: string, options: RouteOptions<TUser> | undefined): void {
+    if (typeof path === 'string') this.#described.set(path, options);
+  }
+
+  /**
+   * An AsyncAPI 3.0 document of every route: a channel per path with its params, a `receive` operation
+   * for what clients send (the `message` schema) and a `send` operation for what the server sends (the
+   * `send` schema), each converted to JSON Schema by the schema library's own export.
+   */
+  asyncapi(options: AsyncApiOptions): AsyncApiDocument {
+    return buildAsyncApi(
+      [...this.#described].map(([path, o]) => ({ path, options: o })),
+      options,
+    );
   }
 
   /**

@@ -1,6 +1,20 @@
 /** @module @wsgate/core: the WebSocket upgrade pipeline, sessions, topics and shutdown, framework-free. */
 export { type Broker, type BrokerContext, type MemoryBus, memoryBroker, memoryBus } from './broker.js';
 export { CloseCode, isValidCloseCode } from './close-codes.js';
+export {
+  type AsyncApiDocument,
+  type AsyncApiOptions,
+  toJsonSchema,
+} from './contracts/asyncapi.js';
+export type {
+  ContractOptions,
+  InvalidMessage,
+  MessageOf,
+  OnInvalid,
+  SendOf,
+} from './contracts/contract.js';
+export { type Expiry, type ExpiryOptions, expireAt, expiring } from './contracts/expiry.js';
+export type { InferMessage, InferSend, StandardSchemaV1 } from './contracts/schema.js';
 export { type CloseOptions, createGate, Gate, type GateEvents } from './gate.js';
 export type { AllowedHosts } from './hosts.js';
 export { defaultReason, errorAnswer, HttpError } from './http-error.js';

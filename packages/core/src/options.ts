@@ -1,5 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Broker } from './broker.js';
+import {
+  type Contract,
+  type ContractOptions,
+  checkContractOptions,
+  compileContract,
+} from './contracts/contract.js';
+import { checkExpiryOptions, type ExpiryOptions } from './contracts/expiry.js';
 import { type AllowedHosts, checkAllowedHosts } from './hosts.js';
 import type { Logger } from './logger.js';
 import { checkOriginPolicy, type OriginPolicy } from './origin.js';
@@ -83,7 +90,7 @@ export interface HeartbeatOptions {
 }
 
 /** What a route can set for itself; anything left out comes from the gate's options. */
-export interface RouteOptions<TUser = unknown> {
+export interface RouteOptions<TUser = unknown> extends ExpiryOptions<TUser> {
   /** Which page origins may connect. @default 'same-origin' */
   origins?: OriginPolicy;
   /** Refuse upgrades that carry no Origin header (browser-only endpoints). @default false */
@@ -158,6 +165,10 @@ export interface Settings<TUser> {
   messages: Required<MessageRateOptions> | false;
   /** Bytes of unconsumed received messages at which the socket is paused (`limits.inbound`). */
   inbound: number;
+  /** The route's message contract (contracts/), undefined when it declares none. */
+  contract: Contract | undefined;
+  /** Extends a session whose credential expires (contracts/expiry.ts). */
+  onExpire: ExpiryOptions<TUser>['onExpire'];
 }
 
 const KNOWN_GATE = new Set([
@@ -170,6 +181,7 @@ const KNOWN_GATE = new Set([
   'backpressure',
   'handshakeTimeout',
   'messages',
+  'onExpire',
   'allowedHosts',
   'trustProxy',
   'heartbeat',
@@ -191,6 +203,11 @@ const KNOWN_ROUTE = new Set([
   'backpressure',
   'handshakeTimeout',
   'messages',
+  'onExpire',
+  // Contracts are route-level only (a gate has no one message shape): contracts/contract.ts.
+  'message',
+  'send',
+  'onInvalid',
 ]);
 
 function positive(value: unknown, name: string, allowZero = false): void {
@@ -238,6 +255,8 @@ export function validateRouteOptions(
     throw new TypeError('wsgate: protocols must be a string[] of subprotocol tokens or a function');
   }
   positive(options.maxPayload, 'maxPayload');
+  checkContractOptions(options as ContractOptions);
+  checkExpiryOptions(options as ExpiryOptions<unknown>);
   duration(options.handshakeTimeout, 'handshakeTimeout');
   const bp = options.backpressure as BackpressureOptions | undefined;
   if (bp !== undefined) {
@@ -321,5 +340,7 @@ export function resolveSettings<TUser>(
     handshakeTimeout: pick('handshakeTimeout') ?? 10_000,
     messages: messages === false ? false : { rate: messages?.rate ?? 100, burst: messages?.burst ?? 200 },
     inbound: gate.limits?.inbound ?? 1 << 20,
+    contract: compileContract(route as ContractOptions),
+    onExpire: pick('onExpire'),
   };
 }

@@ -5,7 +5,9 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { broadcastPendingFor, settleBroadcasts } from './broadcast.js';
 import { CloseCode, checkClose } from './close-codes.js';
-import { inboundSize, MessageIterator, prepend, QUEUE_MESSAGES } from './message-queue.js';
+import { receiveChecked } from './contracts/inbound.js';
+import { encodeSend } from './contracts/outbound.js';
+import { inboundSize, MessageIterator, prepend, QUEUE_MESSAGES, recordSize } from './message-queue.js';
 import type { Settings } from './options.js';
 import type { Params } from './router.js';
 import { sizeOfSendData } from './send-data.js';
@@ -17,10 +19,13 @@ export type Message = string | Buffer;
 /** What `send` accepts: a string is sent as a text frame, anything else as binary. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
-/** The events a {@link Session} emits. */
-export interface SessionEvents {
+/**
+ * The events a {@link Session} emits. `TMessage` is what `message` carries: `string | Buffer`, or the
+ * route's `message` schema output (contracts).
+ */
+export interface SessionEvents<TMessage = Message> {
   /** A complete message, in arrival order. */
-  message: [data: Message];
+  message: [data: TMessage];
   /** The connection closed; `code` is the close code received (1005 when none, 1006 when the TCP dropped). */
   close: [code: number, reason: string];
   /** Buffered outbound data fell below `backpressure.highWaterMark` after `send` returned false. */
@@ -48,9 +53,16 @@ export interface SessionInit<TUser> {
 /**
  * One WebSocket connection as the handler sees it. Messages that arrive before the handler is ready are
  * queued (the socket paused when the queue is long) and delivered in order as soon as the handler attaches
- * its first `message` listener, starts iterating, or settles.
+ * its first `message` listener, starts iterating, or settles. `TMessage` and `TSend` are the route's
+ * contract types (its `message` schema's output, its `send` schema's input); both default to the untyped
+ * frames, so `Session<TUser>` and `Session<TUser, TParams>` mean what they always did.
  */
-export class Session<TUser = unknown, TParams extends object = Params> extends EventEmitter<SessionEvents> {
+export class Session<
+  TUser = unknown,
+  TParams extends object = Params,
+  TMessage = Message,
+  TSend = SendData,
+> extends EventEmitter<SessionEvents<TMessage>> {
   /** Route params, decoded; typed from the route's path (see `RouteParams`). */
   readonly params: TParams;
   /** What `authenticate` returned, else the framework's `req.user` / `request.user` / `ctx.state.user`. */
@@ -185,7 +197,14 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
    * when the client has read what came before (at most `limit` bytes wait), and the next `send()` waits
    * for `drain` like any other.
    */
-  send(data: SendData): boolean {
+  send(data: TSend): boolean {
+    // A route with a `send` schema sends JSON values (contracts/outbound.ts).
+    const contract = this._settings.contract;
+    return this._write(contract?.send ? encodeSend(contract, data) : (data as SendData));
+  }
+
+  /** @internal `send` without the route's contract (error replies, `sendJson`). */
+  _write(data: SendData): boolean {
     const size = sizeOfSendData(data, 'send()');
     const raw = this.raw;
     if (raw.readyState !== 1) return false;
@@ -203,7 +222,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     // JSON.stringify returns undefined (not a string) for these; sending nothing would hide the bug.
     if (text === undefined)
       throw new TypeError(`wsgate: sendJson() cannot send ${typeof value} (it has no JSON representation)`);
-    return this.send(text);
+    return this._write(text);
   }
 
   /** Joins a topic: messages published to it reach this session. */
@@ -271,8 +290,10 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
    * `close` is still emitted on time, and an iterator started after the close yields them, then ends.
    * When another `message` listener is still attached, it has already received them and nothing is held.
    */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
-    return new MessageIterator(this as Session<unknown>);
+  [Symbol.asyncIterator](): AsyncIterableIterator<TMessage> {
+    return new MessageIterator(
+      this as Session<unknown>,
+    ) as AsyncIterableIterator<unknown> as AsyncIterableIterator<TMessage>;
   }
 
   /**
@@ -412,14 +433,21 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     // Closing: close() reads again for the peer's close reply, and a peer may keep sending until then;
     // what arrives beyond the bound is dropped rather than buffered (by the queue or an iterator).
     if (this.raw.readyState !== 1 && this.#overInbound()) return;
-    const message: Message = isBinary ? buf : buf.toString('utf8');
+    // A route with a `message` schema parses and validates first, in order (contracts/inbound.ts).
+    const contract = this._settings.contract;
+    if (contract?.message !== undefined) receiveChecked(this as Session<unknown>, contract, buf, isBinary);
+    else this._deliver(isBinary ? buf : buf.toString('utf8'), buf.length);
+  }
+
+  /** @internal A message (a frame, or a contract's validated value) for the handler, in arrival order. */
+  _deliver(message: unknown, size: number): void {
     if (this.#ready && this.#queue === undefined) {
-      this.emit('message', message);
+      (this.emit as (e: 'message', m: unknown) => boolean)('message', message);
       return;
     }
     this.#queue ??= [];
-    this.#queue.push(message);
-    this._hold(buf.length);
+    this.#queue.push(message as Message);
+    this._hold(recordSize(message, size));
   }
 
   /** @internal */
@@ -457,12 +485,15 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
    * `message` or `close` listener) would otherwise unwind into ws's socket handlers and take the whole
    * process down; instead the error is reported as a handler error and only this session closes (1011).
    */
-  override emit<K extends keyof SessionEvents>(event: K, ...args: SessionEvents[K]): boolean {
+  override emit<K extends keyof SessionEvents<TMessage>>(
+    event: K,
+    ...args: SessionEvents<TMessage>[K]
+  ): boolean {
     try {
-      return (super.emit as (e: K, ...a: SessionEvents[K]) => boolean)(event, ...args);
+      return (super.emit as (e: K, ...a: SessionEvents<TMessage>[K]) => boolean)(event, ...args);
     } catch (err) {
       // Reported once per event name: a listener that throws on every message would flood the logs.
-      this.#failedEvents ??= new Set();
+      this.#failedEvents ??= new Set<keyof SessionEvents>();
       if (!this.#failedEvents.has(event)) {
         this.#failedEvents.add(event);
         this._host.listenerError(err, this as Session<unknown>);
@@ -486,7 +517,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
       while (queue.length > 0 && !this.#awaitingConsumer()) {
         const m = queue.shift()!;
         this._release(inboundSize(m), false);
-        this.emit('message', m);
+        (this.emit as (e: 'message', m: unknown) => boolean)('message', m);
       }
     }
     if (this.#awaitingConsumer()) {
