@@ -90,7 +90,7 @@ export interface HeartbeatOptions {
 }
 
 /** What a route can set for itself; anything left out comes from the gate's options. */
-export interface RouteOptions<TUser = unknown> extends ExpiryOptions<TUser> {
+export interface RouteOptions<TUser = unknown> extends ExpiryOptions<TUser>, ContractOptions {
   /** Which page origins may connect. @default 'same-origin' */
   origins?: OriginPolicy;
   /** Refuse upgrades that carry no Origin header (browser-only endpoints). @default false */
@@ -112,7 +112,8 @@ export interface RouteOptions<TUser = unknown> extends ExpiryOptions<TUser> {
 }
 
 /** Options of {@link createGate}. Every one is optional; the defaults are the secure choice. */
-export interface GateOptions<TUser = unknown> extends RouteOptions<TUser> {
+// Contracts are per route: a gate-wide `message` schema is an unknown option (contracts/contract.ts).
+export interface GateOptions<TUser = unknown> extends Omit<RouteOptions<TUser>, keyof ContractOptions> {
   /** `Host` header allowlist against DNS rebinding. @default undefined (strict on a loopback bind, else any) */
   allowedHosts?: AllowedHosts;
   /** Which proxies' `X-Forwarded-*` headers to believe (Express/Fastify forms). @default false */
@@ -312,8 +313,9 @@ export function resolveSettings<TUser>(
   gate: GateOptions<TUser>,
   route: RouteOptions<TUser> = {},
 ): Settings<TUser> {
-  const pick = <K extends keyof RouteOptions<TUser>>(k: K): RouteOptions<TUser>[K] =>
-    route[k] !== undefined ? route[k] : gate[k];
+  const pick = <K extends keyof GateOptions<TUser> & keyof RouteOptions<TUser>>(
+    k: K,
+  ): RouteOptions<TUser>[K] => (route[k] !== undefined ? route[k] : (gate[k] as RouteOptions<TUser>[K]));
   const bp = { ...gate.backpressure, ...route.backpressure };
   const messages =
     route.messages !== undefined

@@ -32,10 +32,12 @@ export interface WsTest<TSend = unknown, TReceive = unknown> extends PromiseLike
   sendBinary(data: Buffer | Uint8Array): this;
   /** The next message is a text frame equal to (or matching, or passing) `expected`. */
   expectText(expected: string | RegExp | ((text: string) => void)): this;
-  /** The next message is a text frame whose JSON is deeply equal to (or passes) `expected`. */
-  expectJson(expected: Expectation<TReceive>): this;
-  /** The server closes the connection (with `code`, and `reason` when given). */
-  expectClosed(code?: number, reason?: string | RegExp): this;
+  /** The next message is a text frame whose JSON passes `check` (which throws to fail). */
+  expectJson(check: (value: TReceive) => void): this;
+  /** The next message is a text frame whose JSON is deeply equal to `expected`. */
+  expectJson(expected: TReceive): this;
+  /** The server closes the connection (with `code`, and a `reason` equal to, matching or passing the given one). */
+  expectClosed(code?: number, reason?: string | RegExp | ((reason: string) => void)): this;
   /** The upgrade is refused with an HTTP `status`; nothing else may follow. */
   expectRejected(status?: number): this;
   /** Closes from the client side and waits for the close to complete. */
@@ -182,7 +184,7 @@ export function wsTest<
           throw new AssertionError({ message: 'wsTest: expected a text message, got binary' });
         check(m.text, expected, 'text');
       }),
-    expectJson: (expected) =>
+    expectJson: (expected: unknown) =>
       add(async (c) => {
         const m = await c.next('a JSON message');
         if (!('text' in m))
