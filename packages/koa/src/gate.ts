@@ -1,5 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { Gate, type Handler, type PreparedUpgrade, type RouteOptions, type RouteParams } from '@wsgate/core';
+import {
+  Gate,
+  type Handler,
+  type MessageOf,
+  type PreparedUpgrade,
+  type RouteOptions,
+  type RouteParams,
+  type SendOf,
+} from '@wsgate/core';
 import type Koa from 'koa';
 import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
 import { type AnyMiddleware, compose } from './compose.js';
@@ -11,7 +19,13 @@ import { WsRoutes } from './ws-routes.js';
 const kGate = Symbol.for('wsgate.koa.gate');
 
 /** The handler of `gate.route`: the Node request, `session.params` typed from the path. */
-type NodeHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
+type NodeHandler<TUser, TPath extends string, TOptions = unknown> = Handler<
+  TUser,
+  IncomingMessage,
+  RouteParams<TPath>,
+  MessageOf<TOptions>,
+  SendOf<TOptions>
+>;
 
 /**
  * The gate of a Koa app: the whole core {@link Gate} API, with upgrades sent through the app's middleware
@@ -45,10 +59,10 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
     path: TPath,
     ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
   ): this;
-  ws<TPath extends string>(
+  ws<TPath extends string, const TOptions extends RouteOptions<TUser>>(
     path: TPath,
-    options: RouteOptions<TUser>,
-    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
+    options: TOptions,
+    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>, TOptions>
   ): this;
   ws(path: string, ...args: unknown[]): this {
     const first = args[0];
@@ -56,6 +70,7 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
       typeof first === 'object' && first !== null ? (args.shift() as RouteOptions<TUser>) : undefined;
     if (options) this.settings(options); // fails at startup, not on the first upgrade
     this.#routes.add(path, options, args);
+    this.describeRoute(path, options); // for gate.asyncapi()
     return this;
   }
 
@@ -64,10 +79,10 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
    * so the app's middleware runs before it too.
    */
   override route<TPath extends string>(path: TPath, handler: NodeHandler<TUser, TPath>): this;
-  override route<TPath extends string>(
+  override route<TPath extends string, const TOptions extends RouteOptions<TUser>>(
     path: TPath,
-    options: RouteOptions<TUser>,
-    handler: NodeHandler<TUser, TPath>,
+    options: TOptions,
+    handler: NodeHandler<TUser, TPath, TOptions>,
   ): this;
   override route(
     path: string,

@@ -2,9 +2,13 @@ import type {
   AcceptOptions as CoreAcceptOptions,
   GateOptions,
   Handler,
+  Message,
+  MessageOf,
   Params,
   RouteOptions,
   RouteParams,
+  SendData,
+  SendOf,
   Session,
 } from '@wsgate/core';
 import type Koa from 'koa';
@@ -46,7 +50,9 @@ export type KoaWsHandler<
   TUser = unknown,
   TContext = ParameterizedContext,
   TParams extends object = Params,
-> = Handler<TUser, TContext, TParams>;
+  TMessage = Message,
+  TSend = SendData,
+> = Handler<TUser, TContext, TParams, TMessage, TSend>;
 
 /** What follows the path in `app.ws`: route middleware, then the handler. */
 export type KoaWsArgs<
@@ -54,9 +60,16 @@ export type KoaWsArgs<
   TState = DefaultState,
   TContext = DefaultContext,
   TParams extends object = Params,
+  TOptions = unknown,
 > = [
   ...middleware: Middleware<TState, TContext>[],
-  handler: KoaWsHandler<TUser, ParameterizedContext<TState, TContext>, TParams>,
+  handler: KoaWsHandler<
+    TUser,
+    ParameterizedContext<TState, TContext>,
+    TParams,
+    MessageOf<TOptions>,
+    SendOf<TOptions>
+  >,
 ];
 
 declare module 'koa' {
@@ -86,10 +99,15 @@ export interface KoaWsApp<TState = DefaultState, TContext = DefaultContext> {
     path: TPath,
     ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
   ): this;
-  ws<TUser = unknown, TPath extends string = string>(
+  // A `message`/`send` schema in the options types the handler's messages and `session.send` (contracts).
+  ws<
+    TUser = unknown,
+    TPath extends string = string,
+    const TOptions extends RouteOptions<TUser> = RouteOptions<TUser>,
+  >(
     path: TPath,
-    options: RouteOptions<TUser>,
-    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
+    options: TOptions,
+    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>, TOptions>
   ): this;
 }
 
