@@ -5,6 +5,7 @@ import { type } from 'arktype';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { createChatApp } from '../../examples/chat/src/app.ts';
 
 const parser = new Parser();
 
@@ -53,6 +54,23 @@ describe('gate.asyncapi()', () => {
         .all()
         .map((o) => o.action()),
     ).toEqual(['receive', 'send', 'receive', 'send', 'receive', 'send', 'receive', 'send']);
+  });
+
+  it("the chat example's document validates, its client events converted from the zod schema", async () => {
+    const chat = createChatApp({ secret: 'asyncapi-test' });
+    try {
+      const doc = chat.gate.asyncapi({ info: { title: 'wsgate chat', version: '1.0.0' } });
+      await validate(doc);
+      const room = doc.channels['ws-rooms-room']!;
+      expect(room.address).toBe('/ws/rooms/{room}');
+      const client = (
+        room.messages as Record<string, { payload?: { oneOf?: unknown[]; anyOf?: unknown[] } }>
+      )['ws-rooms-room.client']!;
+      expect((client.payload?.oneOf ?? client.payload?.anyOf)?.length).toBe(2);
+      expect(Object.keys(doc.channels)).toEqual(['ws-rooms-room', 'echo']);
+    } finally {
+      await chat.close();
+    }
   });
 
   it('needs info.title and info.version', () => {

@@ -458,7 +458,12 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * `data` as it is now: a Buffer may be reused as soon as this returns (wsgate copies it once, whatever
    * the fan-out).
    */
-  publish(topic: string, data: SendData, options?: { except?: Session<TUser> | undefined }): void {
+  // `except` takes a session of any contract (its message and send types do not matter here).
+  publish(
+    topic: string,
+    data: SendData,
+    options?: { except?: Session<TUser, object, unknown, never> | undefined },
+  ): void {
     this.#topics.publish(topic, data, options?.except as Session<unknown> | undefined);
   }
 

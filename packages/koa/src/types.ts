@@ -34,7 +34,10 @@ import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } f
  * object was registered before the upgrade arrived (`gate.settings(options)`), since the gate-level Origin
  * check runs before the middleware chain.
  */
-export type ContextWs = <TUser = unknown>(options?: RouteOptions<TUser>) => Promise<Session<TUser>>;
+// With a `message`/`send` schema in the options, the session is typed by it (contracts).
+export type ContextWs = <TUser = unknown, const TOptions extends RouteOptions<TUser> = RouteOptions<TUser>>(
+  options?: TOptions,
+) => Promise<Session<TUser, Params, MessageOf<TOptions>, SendOf<TOptions>>>;
 
 /**
  * Options of {@link wsgate}: every `GateOptions` of `@wsgate/core`; `trustProxy` defaults to the app's
