@@ -6,6 +6,7 @@
  * publish -> Redis -> other process -> WebSocket frame -> client.
  *
  *   node --conditions=@wsgate/source --import tsx bench/redis-latency.ts [--seconds 5] [--rate 1000] [--quick]
+ *     [--history]   (both gates keep topic history: offsets from the append script, ordered delivery)
  *
  * Uses REDIS_URL when set, else starts a private redis-server on a free port. Prints a markdown table.
  */
@@ -28,6 +29,8 @@ const flag = (name: string, fallback: number) => {
 };
 const TOPIC = 'bench';
 const PREFIX = 'bench-latency:';
+const HISTORY = args.includes('--history') || process.env.BENCH_HISTORY === '1';
+const history = HISTORY ? { history: { size: 1_000, maxAge: 60_000 } } : {};
 
 if (args.includes('--node')) await runNode();
 else await main();
@@ -36,7 +39,7 @@ else await main();
 async function runNode(): Promise<void> {
   const broker = redisBroker({ url: process.env.REDIS_URL, prefix: PREFIX });
   await broker.ready();
-  const gate = createGate({ broker, heartbeat: false });
+  const gate = createGate({ broker, heartbeat: false, ...history });
   gate.route('/bench', (session) => session.subscribe(TOPIC));
   const server = createHttpServer();
   gate.attach(server);
@@ -79,13 +82,16 @@ async function main(): Promise<void> {
     const node = spawn(
       process.execPath,
       ['--conditions=@wsgate/source', '--import', 'tsx', fileURLToPath(import.meta.url), '--node'],
-      { env: { ...process.env, REDIS_URL: url }, stdio: ['pipe', 'pipe', 'inherit'] },
+      {
+        env: { ...process.env, REDIS_URL: url, BENCH_HISTORY: HISTORY ? '1' : '0' },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
     );
     children.push(node);
     const port = Number((await lineMatching(node, /^port (\d+)/))[1]);
 
     const broker = redisBroker({ url, prefix: PREFIX });
-    const gate = createGate({ broker, heartbeat: false });
+    const gate = createGate({ broker, heartbeat: false, ...history });
     await broker.ready();
     const client = new WebSocket(`ws://127.0.0.1:${port}/bench`);
     await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
@@ -133,11 +139,11 @@ async function main(): Promise<void> {
     const ms = (v: number) => v.toFixed(2);
     console.log(`\n### Redis broker: publish-to-delivery latency across two processes\n`);
     console.log(
-      '| rate (msg/s) | seconds | messages | received | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |',
+      '| history | rate (msg/s) | seconds | messages | received | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |',
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     console.log(
-      `| ${rate} | ${seconds} | ${total} | ${received} | ${ms(q(0.5))} | ${ms(q(0.9))} | ${ms(q(0.99))} | ${ms(latency.at(-1) ?? Number.NaN)} |`,
+      `| ${HISTORY ? 'on' : 'off'} | ${rate} | ${seconds} | ${total} | ${received} | ${ms(q(0.5))} | ${ms(q(0.9))} | ${ms(q(0.99))} | ${ms(latency.at(-1) ?? Number.NaN)} |`,
     );
     console.log(
       `\n64-byte text messages, first ${warmup}s excluded; Node ${process.version}, redis-server on 127.0.0.1.`,

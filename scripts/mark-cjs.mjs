@@ -8,7 +8,10 @@ const root = join(import.meta.dirname, '..');
 const dirs =
   process.argv.length > 2
     ? process.argv.slice(2)
-    : readdirSync(join(root, 'packages')).map((name) => join(root, 'packages', name));
+    : readdirSync(join(root, 'packages'))
+        .map((name) => join(root, 'packages', name))
+        // An ESM-only package (@wsgate/client) has no CommonJS build.
+        .filter((dir) => existsSync(join(dir, 'tsconfig.cjs.json')));
 for (const dir of dirs) {
   const cjs = join(dir, 'dist', 'cjs');
   if (!existsSync(cjs)) throw new Error(`${cjs} does not exist: build the package first`);

@@ -7,7 +7,7 @@ import { Comment, Converter, ReflectionKind } from 'typedoc';
 export function load(app) {
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     for (const module of context.project.getReflectionsByKind(ReflectionKind.Module)) {
-      const match = /^(@wsgate\/[a-z]+):\s*(.*)$/s.exec(module.name);
+      const match = /^(@wsgate\/[a-z]+(?:\/[a-z]+)?):\s*(.*)$/s.exec(module.name);
       if (!match) continue;
       module.name = match[1];
       if (!module.comment?.summary.length) module.comment = new Comment([{ kind: 'text', text: match[2] }]);

@@ -10,7 +10,9 @@ type Got = Array<[Buffer | string, boolean]>;
 function node(url: string | undefined, options: RedisBrokerOptions = {}) {
   const errors: RedisBrokerError[] = [];
   const broker = redisBroker(
-    options.publisher ? { prefix: 'test:', ...options } : { url, prefix: 'test:', ...options },
+    options.publisher
+      ? { prefix: 'test:', ...options }
+      : ({ url, prefix: 'test:', ...options } as RedisBrokerOptions),
   );
   broker.init({ onError: (err) => errors.push(err as RedisBrokerError) });
   return { broker, errors, codes: () => errors.map((e) => e.code) };

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import * as wsModule from 'ws';
+import type { Position } from './topics/positions.js';
 
 interface SenderStatic {
   frame(
@@ -135,6 +136,8 @@ export interface Outgoing {
   readonly except: Recipient | undefined;
   /** Receives the number of sessions written to, once delivery is complete. */
   readonly delivered: (count: number) => void;
+  /** The message's place in its topic's history (topics with history only). */
+  readonly position?: Position | undefined;
 }
 
 /** One published message. */
@@ -143,6 +146,8 @@ interface Message {
   readonly binary: boolean;
   readonly except: Recipient | undefined;
   readonly delivered: (count: number) => void;
+  /** Kept for whoever frames positions (the wsgate protocol); unused by plain delivery. */
+  readonly position: Position | undefined;
   frames: Buffer[] | undefined;
   count: number;
 }
@@ -168,8 +173,8 @@ let turnScheduled = false;
  * delivery is under way are merged into one job.
  */
 export function broadcast(topic: string, recipients: readonly Recipient[], out: Outgoing): void {
-  const { payload, binary, except, delivered } = out;
-  const message: Message = { payload, binary, except, delivered, frames: undefined, count: 0 };
+  const { payload, binary, except, delivered, position } = out;
+  const message: Message = { payload, binary, except, delivered, position, frames: undefined, count: 0 };
   if (out.borrowed) own(message);
   const last = jobs.at(-1);
   // Only a job that has not started may take more messages: every recipient must see all of them.

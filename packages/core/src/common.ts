@@ -18,4 +18,4 @@ export {
   type SendData,
   Session,
   UpgradeAbortedError,
-} from '@wsgate/core';
+} from './index.js';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type Broker, memoryBroker } from './broker.js';
+import { type Broker, memoryBroker, type PresenceChange, type PresenceMember } from './broker.js';
 import { CloseCode, checkClose } from './close-codes.js';
 import { type AsyncApiDocument, type AsyncApiOptions, buildAsyncApi } from './contracts/asyncapi.js';
 import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js';
@@ -12,6 +12,8 @@ import { checkUpgradeRequest } from './handshake.js';
 import { Heartbeat } from './heartbeat.js';
 import { checkHost, isLoopbackAddress } from './hosts.js';
 import { errorAnswer } from './http-error.js';
+import { injectBridge } from './http2/inject-bridge.js';
+import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
 import { afterInFlight } from './in-flight.js';
 import { type InjectOptions, inject } from './inject.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
@@ -32,6 +34,7 @@ import type { SendData, Session } from './session.js';
 import type { SessionHost } from './session-host.js';
 import { SessionSet } from './sessions.js';
 import { type GateStats, StatsCounter } from './stats.js';
+import type { HistoryPage, Position, ResetInfo } from './topics/positions.js';
 import { Topics } from './topics.js';
 import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade.js';
 
@@ -48,6 +51,31 @@ export interface GateEvents<TUser> {
   reject: [info: { status: number; reason: string; url: string; ip: string }];
   /** An error that was not the client's fault (also passed to `onError`). */
   error: [err: unknown, ctx: { phase: string; session?: Session<TUser> | undefined }];
+  /**
+   * A topic with history skipped, on this node, messages that cannot be replayed (its history was lost, or
+   * they had left it); its local sessions also get a session `reset` event.
+   */
+  reset: [topic: string, info: ResetInfo];
+  /** Someone joined or left a topic's presence, on any node. */
+  presence: [topic: string, change: PresenceChange];
+  // Telemetry hooks (`@wsgate/core/otel`): emitted only while someone listens, so they cost nothing otherwise.
+  /** A handshake began: the request has passed no check yet (the start of a handshake span). */
+  upgrade: [req: IncomingMessage];
+  /**
+   * A handshake that began with `upgrade` ended: `status` 101 with its session, a refusal's HTTP status, or 0
+   * when the client left first. `route` is the route pattern when one was matched (`accept()` was called).
+   */
+  handshake: [
+    req: IncomingMessage,
+    result: {
+      status: number;
+      reason: string;
+      route: string | undefined;
+      session: Session<TUser> | undefined;
+    },
+  ];
+  /** A published message (from this node or the broker) was written to `delivered` local sessions (>= 1). */
+  publish: [topic: string, delivered: number];
 }
 
 /** Options of {@link Gate.close}. */
@@ -115,7 +143,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     IncomingMessage,
     { protocol: string; headers: OutgoingHttpHeaders }
   >();
-  readonly #attached = new Map<Server, { detach: () => void }>();
+  readonly #attached = new Map<Server | AnyHttp2Server, { detach: () => void }>();
   readonly #loopback = new WeakMap<object, boolean>();
   readonly #stats = new StatsCounter();
   readonly #trust: TrustFn;
@@ -127,6 +155,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   #closing: Promise<void> | undefined;
   #closeWith: { code: number; reason: string } | undefined;
   #injectServer: Server | undefined;
+  /** The route core-alone matched, while its `prepare` runs (the 'handshake' event's `route`). */
+  #matchedRoute: string | undefined;
 
   constructor(options: GateOptions<TUser> = {}) {
     super();
@@ -150,8 +180,16 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       pendingHandshakes: options.limits?.pendingHandshakes ?? 1_000,
     };
     this.#broker = options.broker ?? memoryBroker();
-    this.#broker.init?.({ onError: (err) => this.#report(err, 'broker') });
-    this.#topics = new Topics(this.#broker, this.#stats, (err) => this.#report(err, 'broker'));
+    this.#topics = new Topics(this.#broker, this.#stats, (err) => this.#report(err, 'broker'), {
+      history: options.history,
+      onReset: (topic, info) => this.#emitSafe('reset', topic, info),
+    });
+    this.#broker.init?.({
+      onError: (err) => this.#report(err, 'broker'),
+      resync: () => this.#topics.history?.resync(),
+      presence: (topic, change) => this.#emitSafe('presence', topic, change),
+    });
+    this.#topics.onDelivered = (topic, count) => this.#emitSafe('publish', topic, count); // telemetry hook
     const hb = options.heartbeat;
     if (hb !== false) {
       this.#heartbeat = new Heartbeat(
@@ -234,8 +272,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
 
   /**
    * Listens for upgrades on a server. Idempotent per server. Returns a function that stops listening.
+   * An HTTP/2 server (`http2.createSecureServer`, `allowHTTP1: true` for both on one port) also takes
+   * WebSockets over HTTP/2 (RFC 8441 extended CONNECT) through the same pipeline; `enableConnectProtocol`
+   * is turned on for it.
    */
-  attach(server: Server): () => void {
+  attach(server: Server | AnyHttp2Server): () => void {
     const existing = this.#attached.get(server);
     if (existing) return existing.detach;
     const decide = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -251,8 +292,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       const run = () => decide(req, socket, head);
       if (!afterInFlight(socket, run, this.#defaults.handshakeTimeout)) run();
     };
+    // HTTP/2 (issue 21): each extended CONNECT stream arrives here as an upgrade's (req, socket, head).
+    const detachHttp2 = isHttp2Server(server) ? listenHttp2(server, listener) : noop;
     const detach = () => {
       server.off('upgrade', listener);
+      detachHttp2();
       this.#attached.delete(server);
     };
     server.on('upgrade', listener);
@@ -342,7 +386,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       if (this.#begin(req, socket)) this.#refuse(req, socket, 404, 'No WebSocket route matches this path');
       return;
     }
+    this.#matchedRoute = match.path; // telemetry: `http.route` of a refusal inside prepare (synchronous)
     const upgrade = this.prepare(req, socket, head, match.value.options);
+    this.#matchedRoute = undefined;
     if (!upgrade) return;
     upgrade
       .accept(match.value.handler, {
@@ -467,6 +513,36 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     this.#topics.publish(topic, data, options?.except as Session<unknown> | undefined);
   }
 
+  /**
+   * Reads a topic's history: the messages after `after` (all kept ones without it), at most `limit`
+   * (default and cap: the topic's `size`, at most 1000), with the topic's current epoch and latest offset.
+   * `reset` is true when they do not continue from `after` (its epoch is gone, or messages after it left
+   * the history): start over instead of applying them. A TypeError for a topic without history.
+   */
+  history(
+    topic: string,
+    options: { after?: Position | undefined; limit?: number | undefined } = {},
+  ): Promise<HistoryPage> {
+    const history = this.#topics.history;
+    const retention = history?.retention(topic);
+    if (!history || !retention)
+      throw new TypeError(`wsgate: topic '${topic}' has no history (see the history option)`);
+    const { after, limit } = options;
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0))
+      throw new TypeError(`wsgate: history limit must be a non-negative integer, got ${String(limit)}`);
+    if (
+      after !== undefined &&
+      (typeof after !== 'object' || typeof after.epoch !== 'string' || !Number.isSafeInteger(after.offset))
+    )
+      throw new TypeError('wsgate: history after must be a position { epoch, offset }');
+    return history.read(topic, retention, options);
+  }
+
+  /** Every member of a topic's presence, on every node (`session.subscribe(topic, { presence })`). */
+  presence(topic: string): Promise<PresenceMember[]> {
+    return this.#topics.presence.list(topic);
+  }
+
   /** A snapshot of the counters. */
   stats(): GateStats {
     const s = this.#stats;
@@ -495,7 +571,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * routes. Resolves once open; rejects with an error carrying `status` and `body` when refused.
    */
   inject(path: string, options: InjectOptions = {}): Promise<WebSocket> {
-    let server = options.server ?? this.#attached.keys().next().value;
+    const attached = options.server ?? this.#attached.keys().next().value;
+    // An HTTP/2 server takes the in-memory HTTP/1.1 connection through a bridge (http2/inject-bridge.ts).
+    let server = attached && isHttp2Server(attached) ? injectBridge(attached) : attached;
     if (!server) {
       this.#injectServer ??= createServer((_req, res) => res.writeHead(426).end());
       this.attach(this.#injectServer);
@@ -583,6 +661,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     const marked = socket as Duplex & { [kTaken]?: boolean };
     marked[kTaken] = true;
     guard(socket);
+    this.#emitSafe('upgrade', req); // telemetry hook: a handshake span starts here
     try {
       const invalid = checkUpgradeRequest(req);
       if (invalid) return this.#refuse(req, socket, invalid.status, invalid.reason, invalid.headers) ?? false;
@@ -637,6 +716,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   ): null {
     this.#stats.reject(status);
     this.#emitReject(req, status, reason);
+    // Telemetry hook: the end of a handshake refused before it had a PreparedUpgrade.
+    if (this.listenerCount('handshake') > 0)
+      this.#emitSafe('handshake', req, { status, reason, route: this.#matchedRoute, session: undefined });
     writeRejection(socket, status, reason, headers);
     return null;
   }
@@ -702,7 +784,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #sessionHost: SessionHost = {
     stats: this.#stats,
     topics: {
-      join: (topic, session) => this.#topics.join(topic, session),
+      join: (topic, session, options) => this.#topics.join(topic, session, options),
       leave: (topic, session) => this.#topics.leave(topic, session),
       publish: (topic, data, except) => this.#topics.publish(topic, data, except),
     },
@@ -733,6 +815,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     report: (err, phase, session, req) => this.#report(err, phase, session, req),
     released: (upgrade, session, status, reason) => {
       this.#pending.delete(upgrade);
+      // Telemetry hook: the end of every prepared handshake (opened, refused, or the client left).
+      if (this.listenerCount('handshake') > 0) {
+        const route = session?.route ?? upgrade.route;
+        this.#emitSafe('handshake', upgrade.req, { status, reason, route, session: session ?? undefined });
+      }
       if (session) {
         session._ipKey = upgrade.ipKey;
       } else {
@@ -757,7 +844,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * Emits a gate event for metrics and tracing. These listeners run inside ws's socket handlers, where a
    * throw would take the whole process down, so a throwing listener is reported instead.
    */
-  #emitSafe<K extends 'open' | 'close' | 'reject'>(event: K, ...args: GateEvents<TUser>[K]): void {
+  #emitSafe<K extends Exclude<keyof GateEvents<TUser>, 'error'>>(
+    event: K,
+    ...args: GateEvents<TUser>[K]
+  ): void {
     if (this.listenerCount(event) === 0) return;
     try {
       (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);

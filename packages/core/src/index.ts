@@ -1,5 +1,18 @@
 /** @module @wsgate/core: the WebSocket upgrade pipeline, sessions, topics and shutdown, framework-free. */
-export { type Broker, type BrokerContext, type MemoryBus, memoryBroker, memoryBus } from './broker.js';
+export {
+  type Broker,
+  type BrokerContext,
+  type BrokerHistory,
+  type BrokerPresence,
+  type HistoryRead,
+  type HistoryReply,
+  type MemoryBus,
+  memoryBroker,
+  memoryBus,
+  type OnBrokerMessage,
+  type PresenceChange,
+  type PresenceMember,
+} from './broker.js';
 export { CloseCode, isValidCloseCode } from './close-codes.js';
 export {
   type AsyncApiDocument,
@@ -33,11 +46,33 @@ export type {
   Settings,
 } from './options.js';
 export type { OriginPolicy } from './origin.js';
+export {
+  RequestError,
+  type RequestHandler,
+  type RequestOptions,
+  type WirePosition,
+  WSGATE_V1,
+} from './protocol/index.js';
 export type { ClientInfo, TrustProxy } from './proxy.js';
 export { writeRejection } from './reject.js';
 export type { RouteParams } from './route-params.js';
 export { compilePattern, type Params, RouteTable, splitUrl } from './router.js';
-export { type Message, type SendData, Session, type SessionEvents } from './session.js';
+export {
+  type Message,
+  type SendData,
+  Session,
+  type SessionEvents,
+  type SubscribeOptions,
+} from './session.js';
 export { SessionSet } from './sessions.js';
 export type { GateStats } from './stats.js';
+export type {
+  HistoryMessage,
+  HistoryOptions,
+  HistoryPage,
+  HistoryPolicy,
+  Position,
+  ResetInfo,
+  Retention,
+} from './topics/positions.js';
 export { type AcceptOptions, type Handler, PreparedUpgrade, UpgradeAbortedError } from './upgrade.js';

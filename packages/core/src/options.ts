@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import { checkOriginPolicy, type OriginPolicy } from './origin.js';
 import type { TrustProxy } from './proxy.js';
 import type { Session } from './session.js';
+import type { HistoryPolicy } from './topics/positions.js';
 
 /**
  * Decides who the client is before the handshake. Return the user to admit, `undefined` (or `null`/`false`)
@@ -126,6 +127,13 @@ export interface GateOptions<TUser = unknown> extends Omit<RouteOptions<TUser>, 
   closeTimeout?: number;
   /** Carries topics between processes. @default memoryBroker() (this process only) */
   broker?: Broker;
+  /**
+   * Topic history: every message published to a topic with history gets a position (`{ epoch, offset }`),
+   * is kept within `size` and `maxAge`, and reaches each node's sessions in offset order with no gap
+   * (`gate.history()` reads it back). A function of the topic decides per topic (`false`: none). Needs a
+   * broker with history (memoryBroker, redisBroker). @default undefined (no topic has history)
+   */
+  history?: HistoryPolicy;
   /** An upgrade no route matches: `'reject'` answers 404, `'ignore'` leaves it to other listeners. @default 'reject' */
   unmatched?: 'reject' | 'ignore';
   /**
@@ -189,6 +197,7 @@ const KNOWN_GATE = new Set([
   'limits',
   'closeTimeout',
   'broker',
+  'history',
   'unmatched',
   'shouldHandle',
   'onError',

@@ -1,11 +1,12 @@
 import type { SendData, Session } from './session.js';
 import type { StatsCounter } from './stats.js';
+import type { JoinOptions } from './topics.js';
 
 /** What a session needs from its gate; an internal seam that keeps session.ts free of the gate. */
 export interface SessionHost {
   readonly stats: StatsCounter;
   readonly topics: {
-    join(topic: string, session: Session<unknown>): void;
+    join(topic: string, session: Session<unknown>, options?: JoinOptions): Promise<void> | undefined;
     leave(topic: string, session: Session<unknown>): void;
     publish(topic: string, data: SendData, except?: Session<unknown>): void;
   };

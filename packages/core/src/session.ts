@@ -9,9 +9,17 @@ import { receiveChecked } from './contracts/inbound.js';
 import { encodeSend } from './contracts/outbound.js';
 import { inboundSize, MessageIterator, prepend, QUEUE_MESSAGES, recordSize } from './message-queue.js';
 import type { Settings } from './options.js';
+import {
+  ProtocolLayer,
+  type ProtocolPeer,
+  type RequestHandler,
+  type RequestOptions,
+  WSGATE_V1,
+} from './protocol/index.js';
 import type { Params } from './router.js';
 import { sizeOfSendData } from './send-data.js';
 import type { SessionHost } from './session-host.js';
+import type { ResetInfo } from './topics/positions.js';
 
 /** A message as the handler receives it: text frames as `string`, binary frames as `Buffer`. */
 export type Message = string | Buffer;
@@ -32,7 +40,20 @@ export interface SessionEvents<TMessage = Message> {
   drain: [];
   /** A protocol or socket error. Emitted only when someone listens; logged otherwise. */
   error: [err: Error];
+  /**
+   * A topic with history skipped messages this session should have had and that cannot be replayed (the
+   * history was lost, or they left it): reload the topic's state, as `gate.on('reset')` says per node.
+   */
+  reset: [topic: string, info: ResetInfo];
 }
+
+/** Options of {@link Session.subscribe}. */
+export interface SubscribeOptions {
+  /** Show this session in the topic's presence with this small JSON value (at most 4 KiB). */
+  presence?: unknown;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 const kSession = Symbol('wsgate.session');
 type RawWithSession = WebSocket & { [kSession]: Session<unknown> };
@@ -86,6 +107,8 @@ export class Session<
   /** @internal true while wsgate holds the socket paused (heartbeat then does not count misses) */ _pausedByGate = false;
   /** @internal */ _closed = false;
   /** @internal the per-IP limit key this session counts under */ _ipKey: string | undefined;
+  /** @internal the wsgate.v1 protocol layer, when the client negotiated it (protocol/) */
+  _protocol: ProtocolLayer | undefined;
 
   #id: string | undefined;
   #query: URLSearchParams | undefined;
@@ -120,6 +143,11 @@ export class Session<
     this.route = init.route;
     this._settings = init.settings;
     this._host = init.host;
+    if (init.protocol === WSGATE_V1)
+      this._protocol = new ProtocolLayer(
+        protocolPeer(this as Session<unknown>),
+        init.settings.handshakeTimeout,
+      );
     this.#tokens = init.settings.messages ? init.settings.messages.burst : 0;
     this.#refilledAt = Date.now();
     // EventEmitter keeps listeners in a `{ __proto__: null }` literal, which V8 builds in dictionary mode
@@ -198,12 +226,33 @@ export class Session<
    * for `drain` like any other.
    */
   send(data: TSend): boolean {
-    // A route with a `send` schema sends JSON values (contracts/outbound.ts).
+    // A route with a `send` schema sends JSON values (contracts/outbound.ts); wsgate.v1 wraps them in `msg`.
     const contract = this._settings.contract;
-    return this._write(contract?.send ? encodeSend(contract, data) : (data as SendData));
+    const payload = contract?.send ? encodeSend(contract, data) : (data as SendData);
+    return this._write(this._protocol === undefined ? payload : this._protocol.message(payload));
   }
 
-  /** @internal `send` without the route's contract (error replies, `sendJson`). */
+  /**
+   * Sends a request to a `wsgate.v1` client and resolves with its reply (any JSON value, or a Buffer for
+   * binary), or rejects with a `RequestError` (code `timeout`, `closed`, or the client's own error).
+   * Rejects with a TypeError on a session that did not negotiate the protocol.
+   */
+  request(data: unknown, options?: RequestOptions): Promise<unknown> {
+    if (this._protocol === undefined)
+      return Promise.reject(new TypeError('wsgate: request() needs a client speaking wsgate.v1'));
+    return this._protocol.request(data, options);
+  }
+
+  /**
+   * Answers the requests of a `wsgate.v1` client: the handler's return value (or its promise's) is the
+   * reply; a thrown `RequestError` is sent as that error, anything else as `failed`. Requests that arrive
+   * before a handler is set are held (up to 64) until one is. No effect on a session without the protocol.
+   */
+  onRequest(handler: RequestHandler | undefined): void {
+    this._protocol?.onRequest(handler);
+  }
+
+  /** @internal Writes one message as is (after the protocol's envelope, if any; error replies, `sendJson`). */
   _write(data: SendData): boolean {
     const size = sizeOfSendData(data, 'send()');
     const raw = this.raw;
@@ -225,16 +274,31 @@ export class Session<
     return this._write(text);
   }
 
-  /** Joins a topic: messages published to it reach this session. */
-  subscribe(topic: string): void {
-    if (typeof topic !== 'string' || topic === '')
-      throw new TypeError('wsgate: topic must be a non-empty string');
+  /**
+   * Joins a topic: messages published to it reach this session. The promise resolves once the topic is
+   * live on the broker for this session (messages published on any node from then on reach it) and its
+   * presence, if given, is registered; not awaiting it is fine. It rejects only when the broker refused
+   * (the failure also goes to `onError`). A bad topic name or presence `info` is a TypeError at once.
+   * Subscribing again only updates the presence.
+   */
+  subscribe(topic: string, options?: SubscribeOptions): Promise<void> {
+    if (this._closed) return RESOLVED;
     const t = this.#topics;
-    if (this._closed || t === topic || (typeof t === 'object' && t.has(topic))) return;
-    if (t === undefined) this.#topics = topic;
-    else if (typeof t === 'string') this.#topics = new Set([t, topic]);
-    else t.add(topic);
-    this._host.topics.join(topic, this as Session<unknown>);
+    const member = t === topic || (typeof t === 'object' && t.has(topic));
+    if (member && options?.presence === undefined) return RESOLVED;
+    // Joined first: a TypeError (a malformed name, bad presence info) leaves the session unchanged.
+    const ready = this._host.topics.join(topic, this as Session<unknown>, options);
+    if (!member) {
+      if (t === undefined) this.#topics = topic;
+      else if (typeof t === 'string') this.#topics = new Set([t, topic]);
+      else t.add(topic);
+    }
+    return ready ?? RESOLVED;
+  }
+
+  /** @internal The topic's history skipped messages it could not replay: tell the listeners. */
+  _reset(topic: string, info: ResetInfo): void {
+    if (this.listenerCount('reset') > 0) this.emit('reset', topic, info);
   }
 
   /** Leaves a topic. */
@@ -433,10 +497,17 @@ export class Session<
     // Closing: close() reads again for the peer's close reply, and a peer may keep sending until then;
     // what arrives beyond the bound is dropped rather than buffered (by the queue or an iterator).
     if (this.raw.readyState !== 1 && this.#overInbound()) return;
-    // A route with a `message` schema parses and validates first, in order (contracts/inbound.ts).
+    const frame: Message = isBinary ? buf : buf.toString('utf8');
+    // wsgate.v1: the protocol's own frames stop here; only an application message goes on.
+    const message = this._protocol === undefined ? frame : this._protocol.receive(frame);
+    if (message === undefined) return;
+    // A route with a `message` schema parses and validates first, in order (contracts/inbound.ts); with
+    // wsgate.v1 the schema applies to the `msg` payload.
     const contract = this._settings.contract;
-    if (contract?.message !== undefined) receiveChecked(this as Session<unknown>, contract, buf, isBinary);
-    else this._deliver(isBinary ? buf : buf.toString('utf8'), buf.length);
+    if (contract?.message !== undefined) {
+      const bytes = message === frame ? buf : Buffer.isBuffer(message) ? message : Buffer.from(message);
+      receiveChecked(this as Session<unknown>, contract, bytes, Buffer.isBuffer(message));
+    } else this._deliver(message, buf.length);
   }
 
   /** @internal A message (a frame, or a contract's validated value) for the handler, in arrival order. */
@@ -470,6 +541,7 @@ export class Session<
     if (this._closed) return;
     this._closed = true;
     this.#abort?.abort();
+    this._protocol?.closed();
     const t = this.#topics;
     this.#topics = undefined;
     if (typeof t === 'string') this._host.topics.leave(t, this as Session<unknown>);
@@ -557,6 +629,18 @@ const FAST_EVENTS = ((): boolean => {
   (probe as unknown as EventEmitter).on('x', listener);
   return (events as Record<string, unknown>).x === listener;
 })();
+
+/** What the wsgate.v1 layer may do with its session. */
+function protocolPeer(session: Session<unknown>): ProtocolPeer {
+  return {
+    write: (frame) => session._write(frame),
+    close: (code, reason) => session.close(code, reason),
+    get open() {
+      return session.readyState === 1;
+    },
+    report: (err) => session._onError(err instanceof Error ? err : new Error(String(err))),
+  };
+}
 
 function onNewListener(this: Session<unknown>, event: string | symbol): void {
   if (event === 'message') this._markReady();

@@ -96,6 +96,8 @@ export class PreparedUpgrade<TUser = unknown> {
   readonly ipKey: string;
   /** @internal whether the Origin failed the gate policy and awaits the route's own */
   originRefusal: string | null = null;
+  /** The route pattern `accept()` was given: telemetry's `http.route` for a refusal after it. */
+  route: string | undefined;
 
   readonly #socket: Duplex;
   readonly #head: Buffer;
@@ -202,6 +204,7 @@ export class PreparedUpgrade<TUser = unknown> {
     if (this.#state !== 'pending')
       return Promise.reject(new UpgradeAbortedError(0, `upgrade is no longer pending (${this.#state})`));
     this.#state = 'accepting';
+    this.route = options.route; // for telemetry (the gate's 'handshake' event)
     // Synchronous from here to the session unless `authenticate` answers with a promise: no await between
     // ws's 101 and the session's listeners, so frames that came with the request (`head`, which ws hands
     // over on a nextTick) cannot arrive before the session listens, and nothing needs pausing.

@@ -1,6 +1,7 @@
 /** @module @wsgate/redis: a wsgate broker over Redis pub/sub, for topics across processes and machines. */
 export { RedisBrokerError, type RedisBrokerErrorCode } from './errors.js';
 export type {
+  RedisBrokerClusterOptions,
   RedisBrokerCommonOptions,
   RedisBrokerConnectionOptions,
   RedisBrokerOptions,

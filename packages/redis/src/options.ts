@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
 /** Options every form of {@link redisBroker} accepts. */
 export interface RedisBrokerCommonOptions {
@@ -29,6 +29,12 @@ export interface RedisBrokerCommonOptions {
    * @default 2000
    */
   closeTimeout?: number;
+  /**
+   * Milliseconds between this node's presence heartbeats. A node that stops (SIGKILL, a lost machine)
+   * drops out of `gate.presence()` within 3 heartbeats, and its members' leaves are announced within 4.
+   * @default 5000
+   */
+  presenceHeartbeat?: number;
 }
 
 /** The broker opens and owns its two connections (one publishes, one subscribes). */
@@ -48,6 +54,8 @@ export interface RedisBrokerUrlOptions extends RedisBrokerCommonOptions {
   redis?: RedisOptions;
   publisher?: never;
   subscriber?: never;
+  cluster?: never;
+  clusterOptions?: never;
 }
 
 /**
@@ -65,10 +73,37 @@ export interface RedisBrokerConnectionOptions extends RedisBrokerCommonOptions {
   subscriber?: Redis;
   url?: never;
   redis?: never;
+  cluster?: never;
+  clusterOptions?: never;
 }
 
-/** Options of {@link redisBroker}: a URL (and ioredis options), or connections the caller owns. */
-export type RedisBrokerOptions = RedisBrokerUrlOptions | RedisBrokerConnectionOptions;
+/**
+ * A Redis Cluster (Redis 7 or later): topics use sharded pub/sub (`SSUBSCRIBE`/`SPUBLISH`) and a topic's
+ * channel and keys share the hash tag `{topic}`, so each topic lives on one shard and topics spread over
+ * all of them. The broker opens two ioredis `Cluster` clients (one publishes and runs scripts, one
+ * subscribes).
+ */
+export interface RedisBrokerClusterOptions extends RedisBrokerCommonOptions {
+  /** Startup nodes: `{ host, port }` of some (or all) masters. */
+  cluster: Array<{ host: string; port: number }>;
+  /**
+   * ioredis Cluster options for both clients, merged under what the broker sets (`enableOfflineQueue`
+   * false, `shardedSubscribers` true for the subscriber, and the owned-connection settings of
+   * {@link RedisBrokerUrlOptions.redis} in `redisOptions`).
+   * @default {}
+   */
+  clusterOptions?: ClusterOptions;
+  url?: undefined;
+  redis?: undefined;
+  publisher?: undefined;
+  subscriber?: undefined;
+}
+
+/** Options of {@link redisBroker}: a URL (and ioredis options), connections the caller owns, or a cluster. */
+export type RedisBrokerOptions =
+  | RedisBrokerUrlOptions
+  | RedisBrokerConnectionOptions
+  | RedisBrokerClusterOptions;
 
 /** The settings ioredis must have on connections the broker owns (see {@link RedisBrokerUrlOptions.redis}). */
 export const OWNED_CONNECTION: Partial<RedisOptions> = {
@@ -88,6 +123,9 @@ const KNOWN = new Set([
   'connectTimeout',
   'localOnly',
   'closeTimeout',
+  'presenceHeartbeat',
+  'cluster',
+  'clusterOptions',
 ]);
 
 /** Validates options eagerly, with a TypeError that names the option. */
@@ -100,7 +138,7 @@ export function validateOptions(options: RedisBrokerOptions): void {
   const o = options as Record<string, unknown>;
   if (o.prefix !== undefined && typeof o.prefix !== 'string')
     throw new TypeError('wsgate/redis: prefix must be a string');
-  for (const name of ['connectTimeout', 'closeTimeout']) {
+  for (const name of ['connectTimeout', 'closeTimeout', 'presenceHeartbeat']) {
     const v = o[name];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0))
       throw new TypeError(
@@ -111,6 +149,22 @@ export function validateOptions(options: RedisBrokerOptions): void {
     throw new TypeError('wsgate/redis: localOnly must be a boolean');
   if (o.url !== undefined && (typeof o.url !== 'string' || !/^rediss?:\/\//.test(o.url)))
     throw new TypeError("wsgate/redis: url must start with 'redis://' or 'rediss://'");
+  if (o.cluster !== undefined) {
+    if (
+      o.url !== undefined ||
+      o.redis !== undefined ||
+      o.publisher !== undefined ||
+      o.subscriber !== undefined
+    )
+      throw new TypeError('wsgate/redis: pass cluster alone, not with url, redis, publisher or subscriber');
+    if (!Array.isArray(o.cluster) || o.cluster.length === 0)
+      throw new TypeError('wsgate/redis: cluster must be a non-empty array of { host, port }');
+    const prefix = (o.prefix as string | undefined) ?? '';
+    if (prefix.includes('{') || prefix.includes('}'))
+      throw new TypeError(
+        "wsgate/redis: on a cluster the prefix cannot contain '{' or '}' (the hash tag is the topic)",
+      );
+  }
   if (o.publisher !== undefined || o.subscriber !== undefined) {
     if (o.url !== undefined || o.redis !== undefined)
       throw new TypeError('wsgate/redis: pass either { url, redis } or { publisher, subscriber }, not both');
@@ -131,14 +185,38 @@ export interface Connections {
   subscriber: Redis;
   ownsPublisher: boolean;
   ownsSubscriber: boolean;
+  /** A Redis Cluster (both clients are ioredis `Cluster`s, typed as Redis: they share its command API). */
+  sharded: boolean;
 }
 
 /** Opens (or adopts) the connections the options describe. */
 export function openConnections(options: RedisBrokerOptions, connectTimeout: number): Connections {
+  if (options.cluster) {
+    const base: ClusterOptions = {
+      ...options.clusterOptions,
+      enableOfflineQueue: false,
+      redisOptions: { connectTimeout, ...options.clusterOptions?.redisOptions, ...OWNED_CONNECTION },
+    };
+    const open = (extra: ClusterOptions) =>
+      new Cluster(options.cluster, { ...base, ...extra }) as unknown as Redis;
+    return {
+      publisher: open({}),
+      subscriber: open({ shardedSubscribers: true }),
+      ownsPublisher: true,
+      ownsSubscriber: true,
+      sharded: true,
+    };
+  }
   if (options.publisher) {
     const publisher = options.publisher;
     const subscriber = options.subscriber ?? publisher.duplicate(OWNED_CONNECTION);
-    return { publisher, subscriber, ownsPublisher: false, ownsSubscriber: options.subscriber === undefined };
+    return {
+      publisher,
+      subscriber,
+      ownsPublisher: false,
+      ownsSubscriber: options.subscriber === undefined,
+      sharded: false,
+    };
   }
   const settings: RedisOptions = { connectTimeout, ...options.redis, ...OWNED_CONNECTION };
   const url = options.url ?? 'redis://127.0.0.1:6379';
@@ -147,11 +225,14 @@ export function openConnections(options: RedisBrokerOptions, connectTimeout: num
     subscriber: new Redis(url, settings),
     ownsPublisher: true,
     ownsSubscriber: true,
+    sharded: false,
   };
 }
 
 /** `host:port` (or the socket path) of a connection, never its credentials. */
 export function describeTarget(conn: Redis): string {
+  const cluster: unknown = conn;
+  if (cluster instanceof Cluster) return `a Redis Cluster (${cluster.nodes('master').length} masters known)`;
   const o = conn.options;
   if (o.path) return o.path;
   return `${o.tls ? 'rediss' : 'redis'}://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}`;

@@ -4,6 +4,8 @@ import type { Broker, BrokerContext } from '@wsgate/core';
 import type { Redis } from 'ioredis';
 import { decodeEnvelope, encodeEnvelope, NODE_ID_BYTES } from './envelope.js';
 import { RedisBrokerError, type RedisBrokerErrorCode } from './errors.js';
+import { RedisHistory } from './history.js';
+import { TopicKeys } from './keys.js';
 import {
   type Connections,
   describeTarget,
@@ -11,6 +13,7 @@ import {
   type RedisBrokerOptions,
   validateOptions,
 } from './options.js';
+import { RedisPresence } from './presence.js';
 import { type OnMessage, Subscriptions } from './subscriptions.js';
 
 /**
@@ -55,7 +58,8 @@ type Listener = Parameters<Redis['on']>[1];
 
 /**
  * A wsgate {@link Broker} over Redis pub/sub: one channel per topic (`prefix + topic`), subscribed only while
- * a local session is in the topic. Delivery across nodes is at-most-once. Create it with {@link redisBroker}.
+ * a local session is in the topic. Delivery across nodes is at-most-once, or gap-free for topics with history
+ * (Redis Streams, history.ts). Create it with {@link redisBroker}.
  */
 export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Broker {
   /** This node's id (hex), carried by every message it publishes so it never delivers its own twice. */
@@ -65,6 +69,8 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
   readonly #id: Buffer;
   readonly #conns: Connections;
   readonly #subs: Subscriptions;
+  readonly #names: TopicKeys;
+  readonly #presence: RedisPresence;
   readonly #localOnly: boolean;
   readonly #closeTimeout: number;
   readonly #stats: RedisBrokerStats = {
@@ -102,7 +108,28 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
     this.#ready.catch(noop);
     this.#conns = openConnections(options, connectTimeout);
     const { publisher, subscriber } = this.#conns;
-    this.#subs = new Subscriptions(subscriber, (err) => this.#report(err));
+    const { sharded } = this.#conns;
+    this.#subs = new Subscriptions(subscriber, (err) => this.#report(err), sharded);
+    this.#names = new TopicKeys(this.prefix, sharded);
+    // History and presence only while the broker is 'ready': during an outage an append is refused at
+    // once (not sent on a connection that may be half-dead), and the read-back follows the return.
+    const ready = (): boolean => this.#status === 'ready' && publisher.status === 'ready';
+    this.history = new RedisHistory({
+      conn: () => publisher,
+      names: this.#names,
+      nodeId: this.#id,
+      sharded,
+      ready,
+    });
+    this.#presence = new RedisPresence({
+      conn: () => publisher,
+      names: this.#names,
+      nodeId: this.#id,
+      sharded,
+      ready,
+      heartbeat: options.presenceHeartbeat ?? 5_000,
+      report: (err) => this.#report(err),
+    });
     for (const conn of [publisher, subscriber]) {
       this.#listen(conn, 'error', (err: unknown) => {
         this.#lastError = err;
@@ -112,14 +139,24 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
         this.#update();
       });
     }
-    this.#listen(publisher, 'ready', () => this.#update());
+    this.#listen(publisher, 'ready', () => {
+      this.history.load(publisher, (err) => this.#report(err));
+      this.#update();
+    });
     // ioredis emits 'ready' before it re-sends a caller-owned connection's own subscriptions; reconcile after
     // that, so our UNSUBSCRIBE of a stale channel is applied after its re-SUBSCRIBE.
     this.#listen(subscriber, 'ready', () => queueMicrotask(() => this.#reconcile()));
-    this.#listen(subscriber, 'messageBuffer', (channel: Buffer, message: Buffer) =>
-      this.#onMessage(channel, message),
+    this.#listen(
+      subscriber,
+      sharded ? 'smessageBuffer' : 'messageBuffer',
+      (channel: Buffer, message: Buffer) => this.#onMessage(channel, message),
     );
+    // A cluster re-creates a shard's subscriber on its own (the broker sees no 'close'): once it has
+    // re-subscribed, what that shard carried meanwhile is read back like after any reconnect.
+    if (sharded)
+      this.#listen(subscriber, 'subscribersReady', () => setImmediate(() => this.#ctx?.resync?.()));
     for (const conn of [publisher, subscriber]) if (conn.status === 'wait') conn.connect().catch(noop);
+    if (publisher.status === 'ready') this.history.load(publisher, (err) => this.#report(err));
     if (subscriber.status === 'ready') queueMicrotask(() => this.#reconcile());
     this.#connectTimer = setTimeout(() => this.#connectTimedOut(connectTimeout), connectTimeout);
     this.#connectTimer.unref();
@@ -149,16 +186,34 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
   /** @internal Called by the gate. */
   init(ctx: BrokerContext): void {
     this.#ctx = ctx;
+    this.#presence.init(ctx);
   }
 
-  /** @internal Called by the gate when the first local session joins a topic. */
-  subscribe(topic: string, onMessage: OnMessage): void {
-    if (this.#status !== 'closed') this.#subs.add(this.prefix + topic, onMessage);
+  /** Topic history in Redis Streams (scripts.ts), next to pub/sub. */
+  readonly history: RedisHistory;
+
+  /** Presence in Redis hashes, with a node heartbeat so a dead node's members disappear (presence.ts). */
+  get presence(): RedisPresence {
+    return this.#presence;
+  }
+
+  /** @internal Called by the gate at subscribe and publish: a name Redis cannot carry is a TypeError. */
+  checkTopic(topic: string): void {
+    this.#names.check(topic);
+  }
+
+  /**
+   * @internal Called by the gate when the first local session joins a topic; resolves once Redis has
+   * acknowledged the SUBSCRIBE (after a reconnect, if Redis is down now).
+   */
+  subscribe(topic: string, onMessage: OnMessage): Promise<void> | undefined {
+    if (this.#status === 'closed') return undefined;
+    return this.#subs.add(this.#names.channel(topic), onMessage);
   }
 
   /** @internal Called by the gate when the last local session leaves a topic. */
   unsubscribe(topic: string): void {
-    if (this.#status !== 'closed') this.#subs.remove(this.prefix + topic);
+    if (this.#status !== 'closed') this.#subs.remove(this.#names.channel(topic));
   }
 
   /**
@@ -180,7 +235,8 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
       return;
     }
     const message = encodeEnvelope(this.#id, payload, options.binary);
-    publisher.publish(this.prefix + topic, message).then(
+    const channel = this.#names.channel(topic);
+    (this.#conns.sharded ? publisher.spublish(channel, message) : publisher.publish(channel, message)).then(
       () => {
         this.#stats.published++;
       },
@@ -210,6 +266,13 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
   async #close(): Promise<void> {
     clearTimeout(this.#connectTimer);
     this.#setStatus('closed');
+    this.#subs.close(
+      new RedisBrokerError(
+        'ERR_WSGATE_REDIS_SUBSCRIBE',
+        'wsgate/redis: closed before Redis acknowledged the subscription',
+      ),
+    );
+    this.#presence.stop();
     this.#settleReady?.(
       new RedisBrokerError('ERR_WSGATE_REDIS_CONNECT', 'wsgate/redis: closed before Redis was reached'),
     );
@@ -220,6 +283,7 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
     if (ownsPublisher) publisher.on('error', noop);
     if (ownsSubscriber) subscriber.on('error', noop);
     else if (subscriber.status === 'ready' && asked.length > 0) subscriber.unsubscribe(...asked).catch(noop);
+    // (A caller-owned subscriber is never a cluster: cluster clients are always the broker's own.)
     await Promise.all([
       ownsPublisher ? this.#quit(publisher) : undefined,
       ownsSubscriber ? this.#quit(subscriber) : undefined,
@@ -250,7 +314,12 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
   #reconcile(): void {
     if (this.#status === 'closed' || this.#conns.subscriber.status !== 'ready') return;
     this.#subs.reconcile().then(
-      () => this.#update(),
+      (confirmed) => {
+        this.#update();
+        // Whatever pub/sub carried while this connection was down is lost: history topics read it back.
+        // The broker was already 'ready' (a subscriber that came back before anyone noticed it gone).
+        if (confirmed && this.#status === 'ready') this.#ctx?.resync?.();
+      },
       (err: unknown) => this.#report(err),
     );
   }
@@ -272,8 +341,13 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
         return;
       }
       if (envelope.origin.equals(this.#id)) return;
+      if (envelope.presence) {
+        this.#presence.heard(channel, envelope.payload);
+        return;
+      }
       this.#stats.received++;
-      deliver(envelope.binary ? envelope.payload : envelope.payload.toString('utf8'), envelope.binary);
+      const payload = envelope.binary ? envelope.payload : envelope.payload.toString('utf8');
+      deliver(payload, envelope.binary, envelope.position);
     } catch (err) {
       this.#report(err);
     }
@@ -289,6 +363,9 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
       clearTimeout(this.#connectTimer);
       this.#lastReport.clear();
       this.#setStatus('ready');
+      // Back (or up for the first time): whatever pub/sub carried while a connection was down is lost, and
+      // reads refused meanwhile are due: history topics read back from where their delivery stands.
+      queueMicrotask(() => this.#ctx?.resync?.());
       this.#settleReady?.();
       this.#settleReady = undefined;
     } else if (this.#status === 'ready') {

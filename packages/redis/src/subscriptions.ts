@@ -1,8 +1,14 @@
+import type { OnBrokerMessage } from '@wsgate/core';
 import type { Redis } from 'ioredis';
 import { RedisBrokerError } from './errors.js';
 
 /** What core hands the broker for a topic's messages from other nodes. */
-export type OnMessage = (payload: Buffer | string, binary: boolean) => void;
+export type OnMessage = OnBrokerMessage;
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
 
 /** Channels per SUBSCRIBE command when a reconnect re-subscribes everything (keeps each command small). */
 const CHUNK = 500;
@@ -21,15 +27,29 @@ export class Subscriptions {
   readonly #wanted = new Map<string, OnMessage>();
   /** Channels Redis may hold for us: added when SUBSCRIBE is sent, removed only when UNSUBSCRIBE is acknowledged. */
   readonly #asked = new Set<string>();
+  /** Joins waiting for Redis to acknowledge their channel. */
+  readonly #waiters = new Map<string, Waiter[]>();
   /** Whether joins and leaves may be sent directly (the connection is up and has been reconciled). */
   #live = false;
   /** Whether the last reconcile has been acknowledged by Redis. */
   #confirmed = false;
   #generation = 0;
 
-  constructor(conn: Redis, report: (err: unknown) => void) {
+  /** Sharded pub/sub (Redis Cluster): SSUBSCRIBE, one channel per command (a command's channels share a slot). */
+  readonly #sharded: boolean;
+
+  constructor(conn: Redis, report: (err: unknown) => void, sharded = false) {
     this.#conn = conn;
     this.#report = report;
+    this.#sharded = sharded;
+  }
+
+  #send(subscribe: boolean, channels: string[]): Promise<unknown> {
+    if (!this.#sharded)
+      return subscribe ? this.#conn.subscribe(...channels) : this.#conn.unsubscribe(...channels);
+    return Promise.all(
+      channels.map((c) => (subscribe ? this.#conn.ssubscribe(c) : this.#conn.sunsubscribe(c))),
+    );
   }
 
   /** Whether Redis has acknowledged the subscriptions of the current connection. */
@@ -47,14 +67,38 @@ export class Subscriptions {
     return this.#wanted.get(channel);
   }
 
-  add(channel: string, onMessage: OnMessage): void {
+  /** Resolves once Redis has acknowledged the channel (now, or after the next reconnect). */
+  add(channel: string, onMessage: OnMessage): Promise<void> {
     const had = this.#wanted.has(channel);
     this.#wanted.set(channel, onMessage);
+    const acked = new Promise<void>((resolve, reject) => {
+      const list = this.#waiters.get(channel);
+      if (list) list.push({ resolve, reject });
+      else this.#waiters.set(channel, [{ resolve, reject }]);
+    });
     if (!had && this.#live) this.#subscribe([channel]);
+    else if (had && this.#confirmed && this.#asked.has(channel)) this.#settle([channel]);
+    return acked;
   }
 
   remove(channel: string): void {
+    this.#settle([channel]); // nobody waits for a channel no longer wanted
     if (this.#wanted.delete(channel) && this.#live) this.#unsubscribe([channel]);
+  }
+
+  /** The broker closed: joins still waiting fail. */
+  close(err: unknown): void {
+    for (const list of this.#waiters.values()) for (const w of list) w.reject(err);
+    this.#waiters.clear();
+  }
+
+  #settle(channels: readonly string[], err?: unknown): void {
+    for (const c of channels) {
+      const list = this.#waiters.get(c);
+      if (!list) continue;
+      this.#waiters.delete(c);
+      for (const w of list) err === undefined ? w.resolve() : w.reject(err);
+    }
   }
 
   /** The connection dropped: stop sending until the next reconcile. */
@@ -80,25 +124,36 @@ export class Subscriptions {
     for (let i = 0; i < wanted.length; i += CHUNK) {
       const chunk = wanted.slice(i, i + CHUNK);
       for (const c of chunk) this.#asked.add(c);
-      jobs.push(this.#conn.subscribe(...chunk));
+      jobs.push(this.#send(true, chunk));
     }
     try {
       await Promise.all(jobs);
     } catch (err) {
-      if (generation === this.#generation && this.#conn.status === 'ready') this.#report(subscribeError(err));
+      if (generation === this.#generation && this.#conn.status === 'ready') {
+        const refused = subscribeError(err);
+        this.#report(refused);
+        this.#settle(wanted, refused);
+      }
       return false;
     }
     if (generation !== this.#generation) return false;
     this.#confirmed = true;
+    this.#settle(wanted);
     return true;
   }
 
   #subscribe(channels: string[]): void {
     for (const c of channels) this.#asked.add(c);
-    this.#conn.subscribe(...channels).then(undefined, (err: unknown) => {
-      // A dropped connection is reported as an outage, and the next reconcile subscribes again.
-      if (this.#conn.status === 'ready') this.#report(subscribeError(err));
-    });
+    this.#send(true, channels).then(
+      () => this.#settle(channels),
+      (err: unknown) => {
+        // A dropped connection is reported as an outage, and the next reconcile subscribes again.
+        if (this.#conn.status !== 'ready') return;
+        const refused = subscribeError(err);
+        this.#report(refused);
+        this.#settle(channels, refused);
+      },
+    );
   }
 
   #unsubscribe(channels: string[]): void {
@@ -108,7 +163,7 @@ export class Subscriptions {
   }
 
   async #unsubscribeAll(channels: string[]): Promise<void> {
-    await this.#conn.unsubscribe(...channels);
+    await this.#send(false, channels);
     // Forget a channel only once Redis has confirmed, and only if nobody re-joined it meanwhile.
     for (const c of channels) if (!this.#wanted.has(c)) this.#asked.delete(c);
   }

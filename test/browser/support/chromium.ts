@@ -39,13 +39,14 @@ export interface Profile {
 /**
  * Launches Chromium on a fresh `--user-data-dir` (a mkdtemp directory, removed on close). Playwright takes
  * the directory as `launchPersistentContext`'s argument (it refuses `--user-data-dir` among the args).
+ * `extraArgs` are added to the usual flags (`--ignore-certificate-errors` for a test certificate).
  */
-export async function launchProfile(): Promise<Profile> {
+export async function launchProfile(extraArgs: readonly string[] = []): Promise<Profile> {
   const dir = mkdtempSync(join(tmpdir(), 'wsgate-chromium-'));
   try {
     const context = await chromium.launchPersistentContext(dir, {
       executablePath: CHROMIUM,
-      args: ARGS,
+      args: [...ARGS, ...extraArgs],
       headless: true,
       timeout: 60_000,
       viewport: { width: 960, height: 600 },

@@ -111,7 +111,15 @@ function settle(
       truncateReason(first ? describeIssue(first) : 'invalid message'),
     );
   } else if (onInvalid === 'reply') {
-    session._write(JSON.stringify(invalidReply(result.issues)));
+    // A wsgate.v1 session gets the protocol's own error frame (docs/protocol.md, `error`), others ours.
+    const first = result.issues[0];
+    session._write(
+      JSON.stringify(
+        session._protocol !== undefined
+          ? { t: 'error', code: 'invalid', message: first ? describeIssue(first) : 'invalid message' }
+          : invalidReply(result.issues),
+      ),
+    );
   } else {
     try {
       onInvalid({ issues: result.issues, data }, session);

@@ -1,0 +1,3 @@
+import { sequencerProperties } from './sequencer-model.ts';
+
+sequencerProperties();
