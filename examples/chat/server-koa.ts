@@ -11,7 +11,7 @@ import { brokerFromEnv, DEV_SECRET } from './src/broker.js';
 import { tapBroker } from './src/broker-tap.js';
 import { Chat } from './src/chat.js';
 import { COOKIE, readName, signName } from './src/name-cookie.js';
-import { cleanName, isRoomName, SIGNED_OUT } from './src/protocol.js';
+import { chatContract, cleanName, isRoomName, SIGNED_OUT } from './src/protocol.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -74,7 +74,7 @@ app.use(async (ctx, next) => {
   if (!isRoomName(room)) ctx.throw(404, 'no such room');
   if (kind === 'rooms') return sendFile(ctx, 'room.html');
   if (!ctx.ws) return ctx.throw(426, 'this is a WebSocket endpoint');
-  const session = await ctx.ws<{ name: string }>();
+  const session = await ctx.ws<{ name: string }, typeof chatContract>(chatContract);
   chat.join(session, room, ctx.state.user.name);
 });
 

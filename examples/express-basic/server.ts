@@ -5,6 +5,7 @@
 import { wsgate } from '@wsgate/express';
 import express, { type RequestHandler } from 'express';
 import session from 'express-session';
+import * as z from 'zod';
 
 declare module 'express-session' {
   interface SessionData {
@@ -56,6 +57,18 @@ app.ws('/rooms/:room', requireLogin, (s, req) => {
   s.on('message', (m) => gate.publish(topic, `${name}: ${String(m)}`));
   s.on('close', () => gate.publish(topic, `${name} left`));
 });
+
+// A JSON route with a contract: wsgate parses and validates every frame against the zod schema, so the
+// handler gets `{ sides: number }`; `s.send` takes only `{ roll: number }`. Try it with
+// `npx wscat -c ws://localhost:3000/dice` (after logging in) and send {"sides":6}; {"sides":1} closes 1007.
+app.ws(
+  '/dice',
+  { message: z.object({ sides: z.number().int().min(2).max(100) }), send: z.object({ roll: z.number() }) },
+  requireLogin,
+  (s) => {
+    s.on('message', ({ sides }) => s.send({ roll: 1 + Math.floor(Math.random() * sides) }));
+  },
+);
 
 app.get('/rooms/:room', requireLogin, (req, res) => {
   res.type('html').send(roomPage(String(req.params.room), req.session.name ?? ''));

@@ -6,6 +6,7 @@
  */
 import { wsgate } from '@wsgate/fastify';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import * as v from 'valibot';
 
 const app = Fastify({ logger: true });
 await app.register(wsgate, { heartbeat: { interval: 15_000, timeout: 5_000 } });
@@ -39,6 +40,19 @@ app.route<{ Params: { room: string }; Querystring: { name: string } }>({
     session.on('close', () => app.wsgate.publish(topic, `${name} left`));
   },
 });
+
+// A JSON route with a contract in Fastify's route options (`ws: { message }`), here a valibot schema: every
+// frame is parsed and validated before the handler, which gets `{ sides: number }`. A refused value gets an
+// error reply (`onInvalid: 'reply'`); text that is not JSON closes with 1007.
+app.ws(
+  '/dice',
+  {
+    ws: { message: v.object({ sides: v.pipe(v.number(), v.integer(), v.minValue(2)) }), onInvalid: 'reply' },
+  },
+  (session) => {
+    session.on('message', ({ sides }) => session.sendJson({ roll: 1 + Math.floor(Math.random() * sides) }));
+  },
+);
 
 app.get('/', (_request, reply) => reply.redirect('/rooms/lobby'));
 

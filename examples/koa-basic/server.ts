@@ -7,6 +7,7 @@
  */
 import Router from '@koa/router';
 import { wsgate } from '@wsgate/koa';
+import { type } from 'arktype';
 import Koa from 'koa';
 import session from 'koa-session';
 
@@ -70,8 +71,16 @@ app.use(router.routes());
 
 // `app.ws` routes are matched after the chain above (so they are behind the session check too).
 // In TypeScript, `gate.ws` is the typed spelling of `app.ws`.
-gate.ws('/clock', (s) => {
-  const timer = setInterval(() => s.sendJson({ now: new Date().toISOString(), user: s.user?.name }), 1_000);
+// The clock takes `{"every": ms}` to change its pace, declared as an arktype schema (the route's `message`
+// option): wsgate validates every frame, so the handler gets `{ every: number }`. Anything else closes with
+// 1007 (not JSON, or refused) or 1003 (binary).
+gate.ws('/clock', { message: type({ every: '100 <= number.integer <= 60000' }) }, (s) => {
+  const tick = () => s.sendJson({ now: new Date().toISOString(), user: s.user?.name });
+  let timer = setInterval(tick, 1_000);
+  s.on('message', ({ every }) => {
+    clearInterval(timer);
+    timer = setInterval(tick, every);
+  });
   s.on('close', () => clearInterval(timer));
 });
 

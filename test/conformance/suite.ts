@@ -1,4 +1,5 @@
 import { coexistenceSuite } from './coexistence.ts';
+import { contractSuite } from './contracts.ts';
 import { faultSuite } from './faults.ts';
 import { flowSuite } from './flow.ts';
 import { handshakeFuzzSuite } from './handshake-fuzz.ts';
@@ -37,4 +38,5 @@ export function runConformance(target: ConformanceTarget, tier: Tier = 'full'): 
   coexistenceSuite(target);
   handshakeFuzzSuite(target);
   pathGuardSuite(target);
+  contractSuite(target);
 }

@@ -6,7 +6,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { tapBroker } from './broker-tap.js';
 import { Chat, type ChatOptions } from './chat.js';
 import { COOKIE, readName, signName } from './name-cookie.js';
-import { cleanName, isRoomName, SIGNED_OUT } from './protocol.js';
+import { chatContract, cleanName, isRoomName, SIGNED_OUT } from './protocol.js';
 
 /** Options of {@link createChatApp}. */
 export interface ChatAppOptions extends ChatOptions {
@@ -73,6 +73,10 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     if (name !== undefined) gate.sessions.closeWhere((s) => s.data.name === name, SIGNED_OUT, 'signed out');
     res.clearCookie(COOKIE).redirect(303, '/');
   });
+  // The WebSocket API as an AsyncAPI 3.0 document, generated from the routes and their schemas.
+  app.get('/asyncapi.json', (_req, res) => {
+    res.json(gate.asyncapi({ info: { title: 'wsgate chat', version: '1.0.0' } }));
+  });
   // The page asks before reconnecting: a 401 means sign in again, not retry.
   app.get('/api/me', (req, res) => {
     const name = readName(req.headers.cookie, secret);
@@ -83,7 +87,7 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     res.sendFile('room.html', { root: publicDir });
   });
 
-  app.ws('/ws/rooms/:room', requireLogin, validRoom, (session, req) => {
+  app.ws('/ws/rooms/:room', chatContract, requireLogin, validRoom, (session, req) => {
     const name = readName(req.headers.cookie, secret)!;
     session.data.name = name; // what /logout closes by
     chat.join(session, req.params.room, name);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Gate, Session } from '@wsgate/core';
+import type { Gate, Params, Session } from '@wsgate/core';
 import type { BrokerTap } from './broker-tap.js';
-import { type ChatMessage, parseClientEvent, type ServerEvent } from './protocol.js';
+import type { ChatMessage, ClientEvent, ServerEvent } from './protocol.js';
 import { Room } from './room.js';
 
 /** Options of {@link Chat}. */
@@ -66,7 +66,7 @@ export class Chat<TUser = unknown> {
   }
 
   /** Puts an authenticated session in a room under a display name, for the rest of its life. */
-  join(session: Session<TUser>, roomName: string, name: string): void {
+  join(session: Session<TUser, Params, ClientEvent>, roomName: string, name: string): void {
     const topic = PREFIX + roomName;
     const room = this.#room(roomName);
     const member = session.id;
@@ -83,22 +83,14 @@ export class Chat<TUser = unknown> {
     this.#gate.publish(topic, json({ type: 'join', ...notice }), { except: session });
     this.#presence(topic, room, session);
 
-    session.on('message', (frame) => {
-      const parsed = parseClientEvent(frame);
-      if (!parsed.ok) {
-        session.sendJson({ type: 'error', error: parsed.error } satisfies ServerEvent);
-      } else if (parsed.event.type === 'typing') {
-        const typing = { type: 'typing', name, typing: parsed.event.typing } as const;
+    // Validated by the route's contract (protocol.ts): only well-formed events reach here.
+    session.on('message', (event) => {
+      if (event.type === 'typing') {
+        const typing = { type: 'typing', name, typing: event.typing } as const;
         this.#gate.publish(topic, json(typing), { except: session });
       } else {
         const id = `${this.nodeId}-${++this.#seq}`;
-        const message: ChatMessage = {
-          type: 'message',
-          id,
-          from: name,
-          text: parsed.event.text,
-          at: Date.now(),
-        };
+        const message: ChatMessage = { type: 'message', id, from: name, text: event.text, at: Date.now() };
         room.add(message);
         // To everyone in the room, the sender too: its copy confirms the message was accepted.
         this.#gate.publish(topic, json(message));
@@ -132,7 +124,7 @@ export class Chat<TUser = unknown> {
   }
 
   /** Sends the room's member list to its members on this instance. */
-  #presence(topic: string, room: Room, except?: Session<TUser>): void {
+  #presence(topic: string, room: Room, except?: object): void {
     const event = json({ type: 'presence', members: room.members() });
     for (const session of this.#gate.topicMembers(topic)) if (session !== except) session.send(event);
   }

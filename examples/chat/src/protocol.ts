@@ -1,7 +1,9 @@
 /**
- * The chat's wire format: JSON text frames. Everything a client sends is checked here before the server
- * acts on it; anything else gets an `error` reply and the connection stays open.
+ * The chat's wire format: JSON text frames, declared as a schema that wsgate checks before the server
+ * acts on anything a client sends (see {@link chatContract}).
  */
+import type { ContractOptions } from '@wsgate/core';
+import * as z from 'zod';
 
 /** Longest chat message, in characters (after trimming). */
 export const MAX_TEXT = 1_000;
@@ -17,8 +19,15 @@ export interface ChatMessage {
   at: number;
 }
 
-/** What a client may send. */
-export type ClientEvent = { type: 'message'; text: string } | { type: 'typing'; typing: boolean };
+/**
+ * What a client may send, as a schema: wsgate parses and validates every frame against it before the
+ * handler sees it (the route's `message` option), so the handler gets a typed {@link ClientEvent}.
+ */
+export const ClientEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message'), text: z.string().trim().min(1).max(MAX_TEXT) }),
+  z.object({ type: z.literal('typing'), typing: z.boolean() }),
+]);
+export type ClientEvent = z.output<typeof ClientEvent>;
 
 /** What the server sends to clients. */
 export type ServerEvent =
@@ -30,39 +39,20 @@ export type ServerEvent =
   | { type: 'typing'; name: string; typing: boolean }
   | { type: 'error'; error: string };
 
-/** A client event, or why the frame was refused. */
-export type Parsed = { ok: true; event: ClientEvent } | { ok: false; error: string };
-
-const refuse = (error: string): Parsed => ({ ok: false, error });
-
-/** Validates one inbound frame (text as `string`, binary as `Buffer`, as wsgate delivers them). */
-export function parseClientEvent(frame: string | Buffer): Parsed {
-  if (typeof frame !== 'string') return refuse('binary frames are not supported: send JSON text');
-  let value: unknown;
-  try {
-    value = JSON.parse(frame);
-  } catch {
-    return refuse('malformed JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return refuse('expected a JSON object with a "type"');
-  }
-  const event = value as Record<string, unknown>;
-  switch (event.type) {
-    case 'message': {
-      if (typeof event.text !== 'string') return refuse('"text" must be a string');
-      const text = event.text.trim();
-      if (text.length === 0) return refuse('"text" is empty');
-      if (text.length > MAX_TEXT) return refuse(`"text" is longer than ${MAX_TEXT} characters`);
-      return { ok: true, event: { type: 'message', text } };
-    }
-    case 'typing':
-      if (typeof event.typing !== 'boolean') return refuse('"typing" must be true or false');
-      return { ok: true, event: { type: 'typing', typing: event.typing } };
-    default:
-      return refuse('unknown "type": expected "message" or "typing"');
-  }
-}
+/**
+ * The chat route's contract (wsgate route options): frames are `ClientEvent` JSON. Text that is not JSON
+ * closes with 1007 and a binary frame with 1003 (wsgate's answers); a value the schema refuses gets
+ * `{"type":"error","error":"text: Too big: ..."}` and the connection stays open.
+ */
+export const chatContract = {
+  message: ClientEvent,
+  onInvalid: ({ issues }, session) => {
+    const first = issues[0];
+    const path = (first?.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
+    const error = `${path === '' ? '' : `${path}: `}${first?.message ?? 'invalid message'}`;
+    session.sendJson({ type: 'error', error } satisfies ServerEvent);
+  },
+} satisfies ContractOptions;
 
 /**
  * The close code of a session whose user signed out (in another tab): the page goes to the sign-in form

@@ -10,6 +10,8 @@ export const CloseCode = {
   internalError: 1011,
   serviceRestart: 1012,
   tryAgainLater: 1013,
+  /** The session's credential expired (contracts/expiry.ts); 4401 as graphql-ws: authenticate again. */
+  credentialExpired: 4401,
 } as const;
 
 /** Whether a code may be sent in a close frame (ws's rule: 1000-1014 minus the reserved ones, 3000-4999). */

@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { checkClose, closeFor } from './close-policy.js';
+import { type AsyncApiDocument, type AsyncApiOptions, buildAsyncApi } from './contracts/asyncapi.js';
+import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js';
 import { injectBridge } from './http2/inject-bridge.js';
 import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
@@ -202,10 +204,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * A second route with the same path is a TypeError.
    */
   route<TPath extends string>(path: TPath, handler: RouteHandler<TUser, TPath>): this;
-  route<TPath extends string>(
+  // With options: a `message`/`send` schema types the handler's messages and `session.send` (contracts).
+  route<TPath extends string, const TOptions extends RouteOptions<TUser> & ContractOptions>(
     path: TPath,
-    options: RouteOptions<TUser>,
-    handler: RouteHandler<TUser, TPath>,
+    options: TOptions,
+    handler: Handler<TUser, IncomingMessage, RouteParams<TPath>, MessageOf<TOptions>, SendOf<TOptions>>,
   ): this;
   route(
     path: string,
@@ -219,7 +222,31 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     );
     if (options) this.settings(options);
     this.#routes.add(path, { handler, options });
+    this.describeRoute(path, options);
     return this;
+  }
+
+  /** Routes for `asyncapi()`: core's own, and those adapters declare (contracts/asyncapi.ts). */
+  readonly #described = new Map<string, RouteOptions<TUser> | undefined>();
+
+  /**
+   * For adapters: records a WebSocket route's path and options for {@link Gate.asyncapi} (core routes are
+   * recorded by `route`). The path is the pattern as declared (`/rooms/:room`).
+   */
+  describeRoute(path: string, options: RouteOptions<TUser> | undefined): void {
+    if (typeof path === 'string') this.#described.set(path, options);
+  }
+
+  /**
+   * An AsyncAPI 3.0 document of every route: a channel per path with its params, a `receive` operation
+   * for what clients send (the `message` schema) and a `send` operation for what the server sends (the
+   * `send` schema), each converted to JSON Schema by the schema library's own export.
+   */
+  asyncapi(options: AsyncApiOptions): AsyncApiDocument {
+    return buildAsyncApi(
+      [...this.#described].map(([path, o]) => ({ path, options: o })),
+      options,
+    );
   }
 
   /**
@@ -472,7 +499,12 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * `data` as it is now: a Buffer may be reused as soon as this returns (wsgate copies it once, whatever
    * the fan-out).
    */
-  publish(topic: string, data: SendData, options?: { except?: Session<TUser> | undefined }): void {
+  // `except` takes a session of any contract (its message and send types do not matter here).
+  publish(
+    topic: string,
+    data: SendData,
+    options?: { except?: Session<TUser, object, unknown, never> | undefined },
+  ): void {
     this.#topics.publish(topic, data, options?.except as Session<unknown> | undefined);
   }
 

@@ -4,6 +4,20 @@
  */
 
 export { CloseCode, isValidCloseCode } from './close-policy.js';
+export {
+  type AsyncApiDocument,
+  type AsyncApiOptions,
+  toJsonSchema,
+} from './contracts/asyncapi.js';
+export type {
+  ContractOptions,
+  InvalidMessage,
+  MessageOf,
+  OnInvalid,
+  SendOf,
+} from './contracts/contract.js';
+export { type Expiry, type ExpiryOptions, expireAt, expiring } from './contracts/expiry.js';
+export type { InferMessage, InferSend, StandardSchemaV1 } from './contracts/schema.js';
 export { type CloseOptions, createGate, Gate, type GateEvents } from './gate.js';
 export { consoleLogger, type Logger, redactUrl, silentLogger } from './logger.js';
 export type {

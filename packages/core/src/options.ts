@@ -1,4 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import {
+  type Contract,
+  type ContractOptions,
+  checkContractOptions,
+  compileContract,
+} from './contracts/contract.js';
+import { checkExpiryOptions, type ExpiryOptions } from './contracts/expiry.js';
 import type { Logger } from './logger.js';
 import type { Session } from './session/session.js';
 import type { Broker } from './topics/broker.js';
@@ -85,7 +92,7 @@ export interface HeartbeatOptions {
 }
 
 /** What a route can set for itself; anything left out comes from the gate's options. */
-export interface RouteOptions<TUser = unknown> {
+export interface RouteOptions<TUser = unknown> extends ExpiryOptions<TUser>, ContractOptions {
   /** Which page origins may connect. @default 'same-origin' */
   origins?: OriginPolicy;
   /** Refuse upgrades that carry no Origin header (browser-only endpoints). @default false */
@@ -107,7 +114,8 @@ export interface RouteOptions<TUser = unknown> {
 }
 
 /** Options of {@link createGate}. Every one is optional; the defaults are the secure choice. */
-export interface GateOptions<TUser = unknown> extends RouteOptions<TUser> {
+// Contracts are per route: a gate-wide `message` schema is an unknown option (contracts/contract.ts).
+export interface GateOptions<TUser = unknown> extends Omit<RouteOptions<TUser>, keyof ContractOptions> {
   /** `Host` header allowlist against DNS rebinding. @default undefined (strict on a loopback bind, else any) */
   allowedHosts?: AllowedHosts;
   /** Which proxies' `X-Forwarded-*` headers to believe (Express/Fastify forms). @default false */
@@ -178,6 +186,10 @@ export interface Settings<TUser> {
   messages: Required<MessageRateOptions> | false;
   /** Bytes of unconsumed received messages at which the socket is paused (`limits.inbound`). */
   inbound: number;
+  /** The route's message contract (contracts/), undefined when it declares none. */
+  contract: Contract | undefined;
+  /** Extends a session whose credential expires (contracts/expiry.ts). */
+  onExpire: ExpiryOptions<TUser>['onExpire'];
 }
 
 const KNOWN_GATE = new Set([
@@ -190,6 +202,7 @@ const KNOWN_GATE = new Set([
   'backpressure',
   'handshakeTimeout',
   'messages',
+  'onExpire',
   'allowedHosts',
   'trustProxy',
   'heartbeat',
@@ -213,6 +226,11 @@ const KNOWN_ROUTE = new Set([
   'backpressure',
   'handshakeTimeout',
   'messages',
+  'onExpire',
+  // Contracts are route-level only (a gate has no one message shape): contracts/contract.ts.
+  'message',
+  'send',
+  'onInvalid',
 ]);
 
 function positive(value: unknown, name: string, allowZero = false): void {
@@ -260,6 +278,8 @@ export function validateRouteOptions(
     throw new TypeError('wsgate: protocols must be a string[] of subprotocol tokens or a function');
   }
   positive(options.maxPayload, 'maxPayload');
+  checkContractOptions(options as ContractOptions);
+  checkExpiryOptions(options as ExpiryOptions<unknown>);
   duration(options.handshakeTimeout, 'handshakeTimeout');
   const bp = options.backpressure as BackpressureOptions | undefined;
   if (bp !== undefined) {
@@ -318,8 +338,9 @@ export function resolveSettings<TUser>(
   gate: GateOptions<TUser>,
   route: RouteOptions<TUser> = {},
 ): Settings<TUser> {
-  const pick = <K extends keyof RouteOptions<TUser>>(k: K): RouteOptions<TUser>[K] =>
-    route[k] !== undefined ? route[k] : gate[k];
+  const pick = <K extends keyof GateOptions<TUser> & keyof RouteOptions<TUser>>(
+    k: K,
+  ): RouteOptions<TUser>[K] => (route[k] !== undefined ? route[k] : (gate[k] as RouteOptions<TUser>[K]));
   const bp = { ...gate.backpressure, ...route.backpressure };
   const messages =
     route.messages !== undefined
@@ -346,6 +367,8 @@ export function resolveSettings<TUser>(
     handshakeTimeout: pick('handshakeTimeout') ?? 10_000,
     messages: messages === false ? false : { rate: messages?.rate ?? 100, burst: messages?.burst ?? 200 },
     inbound: gate.limits?.inbound ?? 1 << 20,
+    contract: compileContract(route as ContractOptions),
+    onExpire: pick('onExpire'),
   };
 }
 

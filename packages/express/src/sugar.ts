@@ -6,6 +6,8 @@ import type { ExpressWsHandler } from './types.js';
 /** What route-level options must be registered with: every gate whose app shares the Router prototype. */
 export interface OptionsSink {
   settings(options: RouteOptions<never>): unknown;
+  /** Records the route for `gate.asyncapi()` (contracts). */
+  describeRoute(path: string, options: RouteOptions<never> | undefined): void;
 }
 
 interface Routable {
@@ -15,6 +17,8 @@ interface Routable {
 interface Shared {
   gates: Set<OptionsSink>;
   options: Set<RouteOptions<never>>;
+  /** Declared `ws` routes, for `gate.asyncapi()` of gates created later. */
+  routes: Map<string, RouteOptions<never> | undefined>;
 }
 
 /** Per Express copy (its Router prototype): the gates of its apps and the route options declared on it. */
@@ -25,10 +29,18 @@ const shared = new WeakMap<object, Shared>();
  * a router is mounted on an app only after its routes are declared, and a gate defers its global Origin
  * check only once it knows some route has its own policy.
  */
-export function registerOptions(proto: object, options: RouteOptions<never> | undefined): void {
-  if (options === undefined) return;
+export function registerOptions(
+  proto: object,
+  options: RouteOptions<never> | undefined,
+  path?: unknown,
+): void {
   const s = shared.get(proto);
   if (!s) return;
+  if (typeof path === 'string') {
+    s.routes.set(path, options);
+    for (const gate of s.gates) gate.describeRoute(path, options);
+  }
+  if (options === undefined) return;
   for (const gate of s.gates) gate.settings(options); // throws a TypeError on bad options
   s.options.add(options);
 }
@@ -40,12 +52,13 @@ export function registerOptions(proto: object, options: RouteOptions<never> | un
 export function installSugar(app: Routable, proto: object, gate: OptionsSink): void {
   let s = shared.get(proto);
   if (!s) {
-    s = { gates: new Set(), options: new Set() };
+    s = { gates: new Set(), options: new Set(), routes: new Map() };
     shared.set(proto, s);
     Object.defineProperty(proto, 'ws', { value: wsRoute(proto), configurable: true, writable: true });
   }
   s.gates.add(gate);
   for (const options of s.options) gate.settings(options);
+  for (const [path, options] of s.routes) gate.describeRoute(path, options);
   Object.defineProperty(app, 'ws', { value: wsRoute(proto), configurable: true, writable: true });
 }
 
@@ -73,7 +86,7 @@ function wsRoute(proto: object) {
         : undefined;
     const handler = rest.pop() as ExpressWsHandler<never, never>;
     claimPath(this, path);
-    registerOptions(proto, options);
+    registerOptions(proto, options, path);
     this.get(path, onlyUpgrades, ...(rest as RequestHandler[]), upgradeHandler(handler, options));
     return this;
   };

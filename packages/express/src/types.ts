@@ -1,4 +1,13 @@
-import type { GateOptions, Params, RouteOptions, Session } from '@wsgate/core';
+import type {
+  GateOptions,
+  Message,
+  MessageOf,
+  Params,
+  RouteOptions,
+  SendData,
+  SendOf,
+  Session,
+} from '@wsgate/core';
 import type {
   ParamsDictionary,
   PathParams,
@@ -19,10 +28,13 @@ export type ExpressUser = Express.User;
  * throw or rejection closes the session with 1011 and goes to `onError`; it never reaches Express's error
  * handler. Keep what you need from `req`: it is not retained after the handler has settled.
  */
-export type ExpressWsHandler<TUser = ExpressUser, TRequest = Request, TParams extends object = Params> = (
-  session: Session<TUser, TParams>,
-  req: TRequest,
-) => unknown;
+export type ExpressWsHandler<
+  TUser = ExpressUser,
+  TRequest = Request,
+  TParams extends object = Params,
+  TMessage = Message,
+  TSend = SendData,
+> = (session: Session<TUser, TParams, TMessage, TSend>, req: TRequest) => unknown;
 
 /** Options of {@link wsgate}: the core gate's options; `trustProxy` defaults to the app's `trust proxy`. */
 export type ExpressGateOptions<TUser = ExpressUser> = GateOptions<TUser>;
@@ -31,9 +43,9 @@ export type ExpressGateOptions<TUser = ExpressUser> = GateOptions<TUser>;
  * The middleware before a WebSocket handler, then the handler itself; `session.params` is `req.params`, so
  * it is typed as Express types `req.params` from the path.
  */
-type Chain<P extends object, TUser> = [
+type Chain<P extends object, TUser, TOptions = unknown> = [
   ...middleware: RequestHandler<P>[],
-  handler: ExpressWsHandler<TUser, Request<P>, SessionParams<P>>,
+  handler: ExpressWsHandler<TUser, Request<P>, SessionParams<P>, MessageOf<TOptions>, SendOf<TOptions>>,
 ];
 
 /**
@@ -51,16 +63,17 @@ export type SessionParams<P extends object> = ParamsDictionary extends P ? Param
  */
 export interface WsRouteMatcher<T> {
   <Route extends string, TUser = ExpressUser>(path: Route, ...chain: Chain<RouteParameters<Route>, TUser>): T;
-  <Route extends string, TUser = ExpressUser>(
+  // A `message`/`send` schema in the options types the handler's messages and `session.send` (contracts).
+  <Route extends string, const TOptions extends RouteOptions<TUser>, TUser = ExpressUser>(
     path: Route,
-    options: RouteOptions<TUser>,
-    ...chain: Chain<RouteParameters<Route>, TUser>
+    options: TOptions,
+    ...chain: Chain<RouteParameters<Route>, TUser, TOptions>
   ): T;
   <TUser = ExpressUser>(path: PathParams, ...chain: Chain<ParamsDictionary, TUser>): T;
-  <TUser = ExpressUser>(
+  <const TOptions extends RouteOptions<TUser>, TUser = ExpressUser>(
     path: PathParams,
-    options: RouteOptions<TUser>,
-    ...chain: Chain<ParamsDictionary, TUser>
+    options: TOptions,
+    ...chain: Chain<ParamsDictionary, TUser, TOptions>
   ): T;
 }
 

@@ -31,6 +31,7 @@ const plugin: FastifyPluginAsync<FastifyGateOptions> = async (fastify, options) 
   registry.gate = gate;
   // Routes declared before the plugin loaded: their `ws` options are validated now, at startup.
   for (const routeOptions of registry.pending.splice(0)) gate.settings(routeOptions);
+  for (const [path, routeOptions] of registry.described) gate.describeRoute(path, routeOptions);
 
   fastify.decorate('wsgate', gate);
   fastify.decorateRequest('ws', {

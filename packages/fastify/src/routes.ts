@@ -8,6 +8,8 @@ import type { FastifyUser, FastifyWsHandler } from './types.js';
 export interface Registry {
   gate: Gate<FastifyUser> | undefined;
   pending: WsRouteOptions<FastifyUser>[];
+  /** WebSocket routes declared so far, for `gate.asyncapi()` of a gate that loads later. */
+  described: [path: string, options: WsRouteOptions<FastifyUser> | undefined][];
 }
 
 const registries = new WeakMap<object, Registry>();
@@ -27,7 +29,7 @@ export function registryOf(instance: object): Registry | undefined {
 
 /** Gives an instance a registry and the onRoute hook that shapes its WebSocket routes. */
 export function track(instance: FastifyInstance): Registry {
-  const registry: Registry = { gate: undefined, pending: [] };
+  const registry: Registry = { gate: undefined, pending: [], described: [] };
   registries.set(instance, registry);
   instance.addHook('onRoute', function (this: FastifyInstance, opts) {
     shapeRoute(this, opts as Opts, registry);
@@ -77,6 +79,9 @@ function shapeRoute(instance: FastifyInstance, opts: Opts, registry: Registry): 
   if (instance.hasRoute({ method: 'GET', url: opts.url, ...(constraints ? { constraints } : {}) }))
     throw new TypeError(`wsgate: route GET ${opts.url} is already declared`);
   const options = opts.ws;
+  // For gate.asyncapi(): the route as declared (a prefix the plugin was registered under included).
+  registry.described.push([opts.url, options]);
+  if (registry.gate) registry.gate.describeRoute(opts.url, options);
   if (options !== undefined) {
     if (registry.gate) registry.gate.settings(options);
     else registry.pending.push(options);

@@ -1,8 +1,12 @@
 import type {
   GateOptions,
   InjectOptions,
+  Message,
+  MessageOf,
   Params,
   RouteParams,
+  SendData,
+  SendOf,
   Session,
   RouteOptions as WsRouteOptions,
 } from '@wsgate/core';
@@ -66,9 +70,11 @@ export type FastifyWsHandler<
   Logger extends FastifyBaseLogger = FastifyBaseLogger,
   TParams extends object = Params,
   TUser = FastifyUser,
+  TMessage = Message,
+  TSend = SendData,
 > = (
   this: FastifyInstance,
-  session: Session<TUser, TParams>,
+  session: Session<TUser, TParams, TMessage, TSend>,
   request: FastifyRequest<
     RouteGeneric,
     RawServer,
@@ -106,6 +112,42 @@ declare module 'fastify' {
         ContextConfigDefault,
         Logger,
         RouteParams<TPath>
+      >,
+    ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
+    /** With `ws: { message, send }` schemas: the handler's messages and `session.send` are typed (contracts). */
+    ws<
+      RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+      ContextConfig = ContextConfigDefault,
+      const SchemaCompiler extends FastifySchema = FastifySchema,
+      TPath extends string = string,
+      const TWs extends WsRouteOptions<FastifyUser> = WsRouteOptions<FastifyUser>,
+    >(
+      path: TPath,
+      options: Omit<
+        RouteShorthandOptions<
+          RawServer,
+          RawRequest,
+          RawReply,
+          RouteGeneric,
+          ContextConfig,
+          SchemaCompiler,
+          TypeProvider,
+          Logger
+        >,
+        'ws'
+      > & { ws: TWs },
+      handler: FastifyWsHandler<
+        RouteGeneric,
+        RawServer,
+        RawRequest,
+        SchemaCompiler,
+        TypeProvider,
+        ContextConfig,
+        Logger,
+        RouteParams<TPath>,
+        FastifyUser,
+        MessageOf<TWs>,
+        SendOf<TWs>
       >,
     ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
     ws<

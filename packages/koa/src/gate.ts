@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Handler, RouteOptions, RouteParams } from '@wsgate/core';
+import type { Handler, MessageOf, RouteOptions, RouteParams, SendOf } from '@wsgate/core';
 import { Gate, type PreparedUpgrade, routeArgs } from '@wsgate/core/adapter';
 import type Koa from 'koa';
 import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
@@ -12,7 +12,13 @@ import { WsRoutes } from './ws-routes.js';
 const kGate = Symbol.for('wsgate.koa.gate');
 
 /** The handler of `gate.route`: the Node request, `session.params` typed from the path. */
-type NodeHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
+type NodeHandler<TUser, TPath extends string, TOptions = unknown> = Handler<
+  TUser,
+  IncomingMessage,
+  RouteParams<TPath>,
+  MessageOf<TOptions>,
+  SendOf<TOptions>
+>;
 
 /**
  * The gate of a Koa app: the whole core {@link Gate} API, with upgrades sent through the app's middleware
@@ -46,10 +52,10 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
     path: TPath,
     ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
   ): this;
-  ws<TPath extends string>(
+  ws<TPath extends string, const TOptions extends RouteOptions<TUser>>(
     path: TPath,
-    options: RouteOptions<TUser>,
-    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
+    options: TOptions,
+    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>, TOptions>
   ): this;
   ws(path: string, ...args: unknown[]): this {
     const first = args[0];
@@ -57,6 +63,7 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
       typeof first === 'object' && first !== null ? (args.shift() as RouteOptions<TUser>) : undefined;
     if (options) this.settings(options); // fails at startup, not on the first upgrade
     this.#routes.add(path, options, args);
+    this.describeRoute(path, options); // for gate.asyncapi()
     return this;
   }
 
@@ -65,10 +72,10 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
    * so the app's middleware runs before it too.
    */
   override route<TPath extends string>(path: TPath, handler: NodeHandler<TUser, TPath>): this;
-  override route<TPath extends string>(
+  override route<TPath extends string, const TOptions extends RouteOptions<TUser>>(
     path: TPath,
-    options: RouteOptions<TUser>,
-    handler: NodeHandler<TUser, TPath>,
+    options: TOptions,
+    handler: NodeHandler<TUser, TPath, TOptions>,
   ): this;
   override route(
     path: string,

@@ -1,4 +1,15 @@
-import type { GateOptions, Handler, Params, RouteOptions, RouteParams, Session } from '@wsgate/core';
+import type {
+  GateOptions,
+  Handler,
+  Message,
+  MessageOf,
+  Params,
+  RouteOptions,
+  RouteParams,
+  SendData,
+  SendOf,
+  Session,
+} from '@wsgate/core';
 import type { AcceptOptions as CoreAcceptOptions } from '@wsgate/core/adapter';
 import type Koa from 'koa';
 import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } from 'koa';
@@ -23,7 +34,10 @@ import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } f
  * object was registered before the upgrade arrived (`gate.settings(options)`), since the gate-level Origin
  * check runs before the middleware chain.
  */
-export type ContextWs = <TUser = unknown>(options?: RouteOptions<TUser>) => Promise<Session<TUser>>;
+// With a `message`/`send` schema in the options, the session is typed by it (contracts).
+export type ContextWs = <TUser = unknown, const TOptions extends RouteOptions<TUser> = RouteOptions<TUser>>(
+  options?: TOptions,
+) => Promise<Session<TUser, Params, MessageOf<TOptions>, SendOf<TOptions>>>;
 
 /**
  * Options of {@link wsgate}: every `GateOptions` of `@wsgate/core`; `trustProxy` defaults to the app's
@@ -39,7 +53,9 @@ export type KoaWsHandler<
   TUser = unknown,
   TContext = ParameterizedContext,
   TParams extends object = Params,
-> = Handler<TUser, TContext, TParams>;
+  TMessage = Message,
+  TSend = SendData,
+> = Handler<TUser, TContext, TParams, TMessage, TSend>;
 
 /** What follows the path in `app.ws`: route middleware, then the handler. */
 export type KoaWsArgs<
@@ -47,9 +63,16 @@ export type KoaWsArgs<
   TState = DefaultState,
   TContext = DefaultContext,
   TParams extends object = Params,
+  TOptions = unknown,
 > = [
   ...middleware: Middleware<TState, TContext>[],
-  handler: KoaWsHandler<TUser, ParameterizedContext<TState, TContext>, TParams>,
+  handler: KoaWsHandler<
+    TUser,
+    ParameterizedContext<TState, TContext>,
+    TParams,
+    MessageOf<TOptions>,
+    SendOf<TOptions>
+  >,
 ];
 
 declare module 'koa' {
@@ -79,10 +102,15 @@ export interface KoaWsApp<TState = DefaultState, TContext = DefaultContext> {
     path: TPath,
     ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
   ): this;
-  ws<TUser = unknown, TPath extends string = string>(
+  // A `message`/`send` schema in the options types the handler's messages and `session.send` (contracts).
+  ws<
+    TUser = unknown,
+    TPath extends string = string,
+    const TOptions extends RouteOptions<TUser> = RouteOptions<TUser>,
+  >(
     path: TPath,
-    options: RouteOptions<TUser>,
-    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>>
+    options: TOptions,
+    ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>, TOptions>
   ): this;
 }
 

@@ -12,7 +12,19 @@ export const QUEUE_MESSAGES = 256;
 
 /** The bytes a received message counts for against `limits.inbound`: its UTF-8 size bounds its memory. */
 export function inboundSize(m: Message): number {
-  return typeof m === 'string' ? Buffer.byteLength(m) : m.length;
+  if (typeof m === 'string') return Buffer.byteLength(m);
+  if (Buffer.isBuffer(m)) return m.length;
+  // A contract's validated value (an object parsed from JSON): the size of the frame it came from.
+  return typeof m === 'object' && m !== null ? (valueSizes.get(m) ?? 0) : 0;
+}
+
+/** Frame sizes of validated values (contracts), so they count against the bound as their frames did. */
+const valueSizes = new WeakMap<object, number>();
+
+/** Records what a delivered value counts for and returns it (see {@link inboundSize}). */
+export function recordSize(value: unknown, size: number): number {
+  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) valueSizes.set(value, size);
+  return inboundSize(value as Message);
 }
 
 /** Puts `front` before the queue's contents, in place (a delivery in progress may be shifting from it). */

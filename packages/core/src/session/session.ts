@@ -4,6 +4,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { CloseCode, checkClose, closeFor } from '../close-policy.js';
+import { receiveChecked } from '../contracts/inbound.js';
+import { encodeSend } from '../contracts/outbound.js';
 import type { Settings } from '../options.js';
 import {
   ProtocolLayer,
@@ -15,7 +17,7 @@ import {
 import type { Params } from '../routes/router.js';
 import { broadcastPendingFor, settleBroadcasts } from '../topics/broadcast.js';
 import type { ResetInfo } from '../topics/positions.js';
-import { inboundSize, MessageIterator, prepend, QUEUE_MESSAGES } from './message-queue.js';
+import { inboundSize, MessageIterator, prepend, QUEUE_MESSAGES, recordSize } from './message-queue.js';
 import { sizeOfSendData } from './send-data.js';
 import type { SessionHost } from './session-host.js';
 
@@ -25,10 +27,13 @@ export type Message = string | Buffer;
 /** What `send` accepts: a string is sent as a text frame, anything else as binary. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
-/** The events a {@link Session} emits. */
-export interface SessionEvents {
+/**
+ * The events a {@link Session} emits. `TMessage` is what `message` carries: `string | Buffer`, or the
+ * route's `message` schema output (contracts).
+ */
+export interface SessionEvents<TMessage = Message> {
   /** A complete message, in arrival order. */
-  message: [data: Message];
+  message: [data: TMessage];
   /** The connection closed; `code` is the close code received (1005 when none, 1006 when the TCP dropped). */
   close: [code: number, reason: string];
   /** Buffered outbound data fell below `backpressure.highWaterMark` after `send` returned false. */
@@ -69,9 +74,16 @@ export interface SessionInit<TUser> {
 /**
  * One WebSocket connection as the handler sees it. Messages that arrive before the handler is ready are
  * queued (the socket paused when the queue is long) and delivered in order as soon as the handler attaches
- * its first `message` listener, starts iterating, or settles.
+ * its first `message` listener, starts iterating, or settles. `TMessage` and `TSend` are the route's
+ * contract types (its `message` schema's output, its `send` schema's input); both default to the untyped
+ * frames, so `Session<TUser>` and `Session<TUser, TParams>` mean what they always did.
  */
-export class Session<TUser = unknown, TParams extends object = Params> extends EventEmitter<SessionEvents> {
+export class Session<
+  TUser = unknown,
+  TParams extends object = Params,
+  TMessage = Message,
+  TSend = SendData,
+> extends EventEmitter<SessionEvents<TMessage>> {
   /** Route params, decoded; typed from the route's path (see `RouteParams`). */
   readonly params: TParams;
   /** What `authenticate` returned, else the framework's `req.user` / `request.user` / `ctx.state.user`. */
@@ -213,8 +225,11 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
    * when the client has read what came before (at most `limit` bytes wait), and the next `send()` waits
    * for `drain` like any other.
    */
-  send(data: SendData): boolean {
-    return this._write(this._protocol === undefined ? data : this._protocol.message(data));
+  send(data: TSend): boolean {
+    // A route with a `send` schema sends JSON values (contracts/outbound.ts); wsgate.v1 wraps them in `msg`.
+    const contract = this._settings.contract;
+    const payload = contract?.send ? encodeSend(contract, data) : (data as SendData);
+    return this._write(this._protocol === undefined ? payload : this._protocol.message(payload));
   }
 
   /**
@@ -237,7 +252,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     this._protocol?.onRequest(handler);
   }
 
-  /** @internal Writes one message as is (after the protocol's envelope, if any). */
+  /** @internal Writes one message as is (after the protocol's envelope, if any; error replies, `sendJson`). */
   _write(data: SendData): boolean {
     const size = sizeOfSendData(data, 'send()');
     const raw = this.raw;
@@ -256,7 +271,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     // JSON.stringify returns undefined (not a string) for these; sending nothing would hide the bug.
     if (text === undefined)
       throw new TypeError(`wsgate: sendJson() cannot send ${typeof value} (it has no JSON representation)`);
-    return this.send(text);
+    return this._write(text);
   }
 
   /**
@@ -339,8 +354,10 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
    * `close` is still emitted on time, and an iterator started after the close yields them, then ends.
    * When another `message` listener is still attached, it has already received them and nothing is held.
    */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
-    return new MessageIterator(this as Session<unknown>);
+  [Symbol.asyncIterator](): AsyncIterableIterator<TMessage> {
+    return new MessageIterator(
+      this as Session<unknown>,
+    ) as AsyncIterableIterator<unknown> as AsyncIterableIterator<TMessage>;
   }
 
   /**
@@ -483,13 +500,24 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
     // wsgate.v1: the protocol's own frames stop here; only an application message goes on.
     const message = this._protocol === undefined ? frame : this._protocol.receive(frame);
     if (message === undefined) return;
+    // A route with a `message` schema parses and validates first, in order (contracts/inbound.ts); with
+    // wsgate.v1 the schema applies to the `msg` payload.
+    const contract = this._settings.contract;
+    if (contract?.message !== undefined) {
+      const bytes = message === frame ? buf : Buffer.isBuffer(message) ? message : Buffer.from(message);
+      receiveChecked(this as Session<unknown>, contract, bytes, Buffer.isBuffer(message));
+    } else this._deliver(message, buf.length);
+  }
+
+  /** @internal A message (a frame, or a contract's validated value) for the handler, in arrival order. */
+  _deliver(message: unknown, size: number): void {
     if (this.#ready && this.#queue === undefined) {
-      this.emit('message', message);
+      (this.emit as (e: 'message', m: unknown) => boolean)('message', message);
       return;
     }
     this.#queue ??= [];
-    this.#queue.push(message);
-    this._hold(buf.length);
+    this.#queue.push(message as Message);
+    this._hold(recordSize(message, size));
   }
 
   /** @internal */
@@ -528,12 +556,15 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
    * `message` or `close` listener) would otherwise unwind into ws's socket handlers and take the whole
    * process down; instead the error is reported as a handler error and only this session closes (1011).
    */
-  override emit<K extends keyof SessionEvents>(event: K, ...args: SessionEvents[K]): boolean {
+  override emit<K extends keyof SessionEvents<TMessage>>(
+    event: K,
+    ...args: SessionEvents<TMessage>[K]
+  ): boolean {
     try {
-      return (super.emit as (e: K, ...a: SessionEvents[K]) => boolean)(event, ...args);
+      return (super.emit as (e: K, ...a: SessionEvents<TMessage>[K]) => boolean)(event, ...args);
     } catch (err) {
       // Reported once per event name: a listener that throws on every message would flood the logs.
-      this.#failedEvents ??= new Set();
+      this.#failedEvents ??= new Set<keyof SessionEvents>();
       if (!this.#failedEvents.has(event)) {
         this.#failedEvents.add(event);
         this._host.listenerError(err, this as Session<unknown>);
@@ -557,7 +588,7 @@ export class Session<TUser = unknown, TParams extends object = Params> extends E
       while (queue.length > 0 && !this.#awaitingConsumer()) {
         const m = queue.shift()!;
         this._release(inboundSize(m), false);
-        this.emit('message', m);
+        (this.emit as (e: 'message', m: unknown) => boolean)('message', m);
       }
     }
     if (this.#awaitingConsumer()) {

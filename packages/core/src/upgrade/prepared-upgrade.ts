@@ -1,9 +1,10 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { startExpiry, takeExpiry } from '../contracts/expiry.js';
 import type { RouteOptions, Settings } from '../options.js';
 import type { Params } from '../routes/router.js';
-import { Session } from '../session/session.js';
+import { type Message, type SendData, Session } from '../session/session.js';
 import { BoundResponse } from './bound-response.js';
 import { defaultReason, errorAnswer } from './http-error.js';
 import { checkOrigin } from './origin.js';
@@ -13,12 +14,16 @@ import { type HandlerQueue, isThenable, type Opening } from './run-handler.js';
 
 /**
  * A WebSocket handler: called once per session, after the 101. A throw or rejection closes it with 1011.
- * `TParams` types `session.params`; routes infer it from their path (see `RouteParams`).
+ * `TParams` types `session.params`; routes infer it from their path (see `RouteParams`). `TMessage` and
+ * `TSend` come from the route's `message` and `send` schemas (contracts).
  */
-export type Handler<TUser = unknown, TContext = IncomingMessage, TParams extends object = Params> = (
-  session: Session<TUser, TParams>,
-  context: TContext,
-) => unknown;
+export type Handler<
+  TUser = unknown,
+  TContext = IncomingMessage,
+  TParams extends object = Params,
+  TMessage = Message,
+  TSend = SendData,
+> = (session: Session<TUser, TParams, TMessage, TSend>, context: TContext) => unknown;
 
 /** What an adapter tells {@link PreparedUpgrade.accept} about the route its framework matched. */
 export interface AcceptOptions<TUser, TContext> {
@@ -293,7 +298,8 @@ export class PreparedUpgrade<TUser = unknown> {
         'WWW-Authenticate': 'Bearer realm="websocket"',
       });
     }
-    return this.#open(handler, options, settings, result);
+    // An `expiring(user, at)` answer: the user, and when the session must close (contracts/expiry.ts).
+    return this.#open(handler, options, settings, takeExpiry(result, this.req));
   }
 
   /** Step 7: subprotocol, then ws completes the handshake with the pipeline's headers on the 101. */
@@ -386,6 +392,7 @@ export class PreparedUpgrade<TUser = unknown> {
     });
     this.#finish(session, 101);
     this.#host.opened(session);
+    startExpiry(session as Session<unknown>, req); // when authenticate said the credential expires
     try {
       this.#bound?.finish();
     } catch (err) {
