@@ -43,7 +43,7 @@ test('the published declarations of @wsgate/core carry no _-prefixed member and 
     }
     expect(leaks).toEqual([]);
     const session = files.find((f) => f.file === 'session/session.d.ts')!.text;
-    expect(session).toContain('send(data: SendData): boolean;');
+    expect(session).toContain('send(data: TSend): boolean;');
   } finally {
     await rm(out, { recursive: true, force: true });
   }
