@@ -8,7 +8,6 @@ import type {
   Retention,
 } from '@wsgate/core';
 import { Cluster, type Redis } from 'ioredis';
-import { corkThisTick } from './cork.js';
 import { encodeHeader } from './envelope.js';
 import { APPEND, READ, Script } from './scripts.js';
 
@@ -74,10 +73,8 @@ export class RedisHistory implements BrokerHistory {
   ): Promise<Position> {
     this.#check(topic);
     const names = this.#topicNames(topic);
-    const conn = this.#conn();
-    corkThisTick(conn);
     return append
-      .run(conn, [
+      .run(this.#conn(), [
         2,
         names[0],
         names[1],

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Broker, BrokerContext } from '@wsgate/core';
 import type { Redis } from 'ioredis';
-import { corkThisTick } from './cork.js';
 import { decodeEnvelope, encodeEnvelope, NODE_ID_BYTES } from './envelope.js';
 import { RedisBrokerError, type RedisBrokerErrorCode } from './errors.js';
 import { RedisHistory } from './history.js';
@@ -237,7 +236,6 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
     }
     const message = encodeEnvelope(this.#id, payload, options.binary);
     const channel = this.#names.channel(topic);
-    corkThisTick(publisher);
     (this.#conns.sharded ? publisher.spublish(channel, message) : publisher.publish(channel, message)).then(
       () => {
         this.#stats.published++;
