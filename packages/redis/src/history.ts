@@ -13,6 +13,8 @@ import { APPEND, READ, Script } from './scripts.js';
 
 const append = new Script(APPEND);
 const read = new Script(READ);
+/** Topics whose Redis names are kept ready (see #topicNames). */
+const NAMES_CACHED = 1_024;
 
 /** How a topic maps to Redis names (see keys.ts). */
 export interface TopicNames {
@@ -39,6 +41,7 @@ export class RedisHistory implements BrokerHistory {
    */
   readonly #epochBase = randomBytes(6).toString('hex');
   #epochs = 0;
+  readonly #cache = new Map<string, readonly [string, string, string]>();
 
   constructor(options: {
     conn: () => Redis;
@@ -63,28 +66,40 @@ export class RedisHistory implements BrokerHistory {
     for (const target of targets) for (const script of [append, read]) script.load(target).catch(report);
   }
 
-  async append(
+  append(
     topic: string,
     payload: Buffer | string,
     { binary, retention }: { binary: boolean; retention: Retention },
   ): Promise<Position> {
     this.#check(topic);
-    const reply = (await append.run(this.#conn(), this.#keys(topic), [
-      this.#newEpoch(),
-      retention.size,
-      retention.maxAge,
-      this.#headers[binary ? 1 : 0],
-      binary ? '1' : '0',
-      payload,
-      this.#names.channel(topic),
-      this.#publish,
-    ])) as [Buffer, number];
-    return { epoch: reply[0].toString(), offset: Number(reply[1]) };
+    const names = this.#topicNames(topic);
+    return append
+      .run(this.#conn(), [
+        2,
+        names[0],
+        names[1],
+        this.#newEpoch(),
+        retention.size,
+        retention.maxAge,
+        this.#headers[binary ? 1 : 0],
+        binary ? '1' : '0',
+        payload,
+        names[2],
+        this.#publish,
+      ])
+      .then((reply) => {
+        const [epochBytes, offset] = reply as [Buffer, number];
+        return { epoch: epochBytes.toString(), offset: Number(offset) };
+      });
   }
 
   async read(topic: string, { after, limit, retention }: HistoryRead): Promise<HistoryReply> {
     this.#check(topic);
-    const reply = (await read.run(this.#conn(), this.#keys(topic), [
+    const names = this.#topicNames(topic);
+    const reply = (await read.run(this.#conn(), [
+      2,
+      names[0],
+      names[1],
       this.#newEpoch(),
       retention.size,
       retention.maxAge,
@@ -115,8 +130,16 @@ export class RedisHistory implements BrokerHistory {
     return `${this.#epochBase}${(this.#epochs++).toString(36)}`;
   }
 
-  #keys(topic: string): string[] {
-    return [this.#names.key(topic, 'm'), this.#names.key(topic, 's')];
+  /** Meta key, stream key and channel of a topic, built once per topic while it is in use. */
+  #topicNames(topic: string): readonly [string, string, string] {
+    let names = this.#cache.get(topic);
+    if (!names) {
+      // Bounded: a node publishing to ever new topics starts over rather than keeping every name.
+      if (this.#cache.size >= NAMES_CACHED) this.#cache.clear();
+      names = [this.#names.key(topic, 'm'), this.#names.key(topic, 's'), this.#names.channel(topic)];
+      this.#cache.set(topic, names);
+    }
+    return names;
   }
 
   #check(topic: string): void {

@@ -108,17 +108,15 @@ export class Script {
     return conn.script('LOAD', this.#source);
   }
 
-  /** Runs the script; replies come back as Buffers (payloads are bytes, not text). */
-  async run(
-    conn: Pick<Redis, 'callBuffer'>,
-    keys: string[],
-    args: Array<string | Buffer | number>,
-  ): Promise<unknown> {
-    try {
-      return await conn.callBuffer('EVALSHA', this.#sha, keys.length, ...keys, ...args);
-    } catch (err) {
+  /**
+   * Runs the script; replies come back as Buffers (payloads are bytes, not text). `command` is the whole
+   * argument list after the sha (key count, keys, args), so a hot caller builds one array and nothing is
+   * spread or wrapped in another promise.
+   */
+  run(conn: Pick<Redis, 'callBuffer'>, command: Array<string | Buffer | number>): Promise<unknown> {
+    return conn.callBuffer('EVALSHA', this.#sha, ...command).catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return await conn.callBuffer('EVAL', this.#source, keys.length, ...keys, ...args);
-    }
+      return conn.callBuffer('EVAL', this.#source, ...command);
+    });
   }
 }
