@@ -6,7 +6,7 @@ import { type ChatMessage, parseClientEvent, type ServerEvent } from './protocol
 export interface ChatOptions {
   /** Messages of a room replayed to whoever joins it (give the gate {@link chatHistory} of the same). @default 50 */
   historySize?: number;
-  /** This instance's id, in message ids. @default a random id */
+  /** This instance's id, the start of its message ids. @default a random id */
   nodeId?: string;
 }
 
@@ -36,6 +36,8 @@ export class Chat<TUser = unknown> {
   readonly #historySize: number;
   /** Sessions that got their `welcome`: presence changes go to them only (the welcome has the list). */
   readonly #welcomed = new WeakSet<Session<TUser>>();
+  /** Ids stay unique when an instance restarts under the same nodeId (its counter starts over). */
+  readonly #run = randomUUID().slice(0, 6);
   #seq = 0;
   readonly #onPresence = (topic: string, change: PresenceChange) => void this.#presence(topic, change);
 
@@ -67,7 +69,7 @@ export class Chat<TUser = unknown> {
       } else {
         const message: ChatMessage = {
           type: 'message',
-          id: `${this.nodeId}-${++this.#seq}`,
+          id: `${this.nodeId}-${this.#run}-${++this.#seq}`,
           from: name,
           text: parsed.event.text,
           at: Date.now(),
