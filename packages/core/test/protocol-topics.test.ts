@@ -141,4 +141,35 @@ describe('wsgate.v1 topics', () => {
     for (let i = 0; i < 20; i++) t.gate.publish('room', 'x'.repeat(100));
     expect(await code).toBe(1013);
   });
+
+  it('a topic left before hello sends nothing of it (no sub, no pub, no unsub); direct messages go at once', async () => {
+    const t = await serve({ history: { size: 10 } }, (s) => {
+      void s.subscribe('gone', { presence: {} });
+      void s.subscribe('kept');
+      s.send('direct, before hello');
+      s.on('message', () => {});
+      t.gate.publish('gone', 'never');
+      s.unsubscribe('gone');
+    });
+    const ws = await v1(t, null);
+    expect(JSON.parse(String(await nextMessage(ws)))).toEqual({ t: 'msg', d: 'direct, before hello' });
+    const got = frames(ws, 2);
+    ws.send('{"t":"hello"}');
+    t.gate.publish('kept', 'k');
+    const [sub, pub] = await got;
+    expect(sub).toMatchObject({ t: 'sub', topic: 'kept' });
+    expect(pub).toMatchObject({ t: 'pub', topic: 'kept', d: 'k' });
+  });
+
+  it('a client already up to date gets sub resumed:true and nothing at or before its position', async () => {
+    const t = await serve({ history: { size: 10 } }, (s) => void s.subscribe('room'));
+    for (let i = 1; i <= 3; i++) t.gate.publish('room', `m${i}`);
+    const { epoch } = await t.gate.history('room');
+    const ws = await v1(t, { t: 'hello', topics: { room: { e: epoch, o: 3 } } });
+    const got = frames(ws, 2);
+    t.gate.publish('room', 'm4'); // held or live, it is the next frame after sub: nothing replayed
+    const [sub, next] = await got;
+    expect(sub).toEqual({ t: 'sub', topic: 'room', e: epoch, o: 3, resumed: true });
+    expect(next).toMatchObject({ t: 'pub', o: 4, d: 'm4' });
+  });
 });

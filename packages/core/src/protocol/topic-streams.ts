@@ -206,7 +206,9 @@ export class TopicStreams {
       if (before) at = { e: before.epoch, o: before.offset };
     }
     this.#peer.write(encodeSub(topic, at, resumed));
-    let last: Position | undefined;
+    // After a replay, nothing at or before the client's position goes out again (a late delivery to this
+    // node may still carry one, when the client saw it on another node just before it reconnected).
+    let last: Position | undefined = replay && at ? { epoch: at.e, offset: at.o } : undefined;
     for (const f of replay ?? []) {
       this.#peer.write(f.text);
       last = f.position;
