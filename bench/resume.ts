@@ -6,7 +6,10 @@
  * published before the new process listened (contiguous, no duplicate), and the new process's CPU time
  * per resumed client over that window (replays, handshakes and the live traffic meanwhile).
  *
- *   node --conditions=@wsgate/source --import tsx bench/resume.ts [--clients 2000] [--drain 1000]
+ *   node --conditions=@wsgate/source --import tsx bench/resume.ts [--clients 2000] [--drain 1000] [--rate 200]
+ *
+ * `--rate` is messages per second over all topics (each goes to clients/10 clients, all in this process:
+ * at 10,000 clients and 200 msg/s that is 200k frames/s for this one load-generating process).
  *
  * The server process is test/redis/fixtures/resume-node.ts; Redis is a private redis-server.
  */
@@ -26,6 +29,7 @@ const flag = (name: string, fallback: number) => {
 const CLIENTS = flag('--clients', 2_000);
 const DRAIN = flag('--drain', 1_000);
 const TOPICS = 10;
+const RATE = flag('--rate', 200);
 const nodeScript = fileURLToPath(new URL('../test/redis/fixtures/resume-node.ts', import.meta.url));
 
 const redis = await RedisServer.start();
@@ -78,11 +82,15 @@ for (;;) {
 }
 
 let tick = 0;
-const timer = setInterval(() => {
-  tick++;
-  for (let t = 0; t < TOPICS; t++) publisher.publish(`t${t}`, String(tick));
-}, 50);
-await until(() => tick >= 20);
+// One message per topic per tick: RATE msg/s over the topics.
+const timer = setInterval(
+  () => {
+    tick++;
+    for (let t = 0; t < TOPICS; t++) publisher.publish(`t${t}`, String(tick));
+  },
+  (1000 * TOPICS) / RATE,
+);
+await until(() => tick >= 5);
 
 const drainAt = performance.now();
 const old = node;
@@ -101,11 +109,11 @@ clearInterval(timer);
 
 const bad = seen.filter((got) => got.some((n, i) => n !== i + 1)).length;
 console.log(
-  `| clients | drain | back and complete after the drain began | after the new process listened | new process CPU per resumed client | sequences wrong |`,
+  `| clients | msg/s | drain | back and complete after the drain began | after the new process listened | new process CPU per resumed client | sequences wrong |`,
 );
-console.log(`| --- | --- | --- | --- | --- | --- |`);
+console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
 console.log(
-  `| ${CLIENTS} | ${DRAIN} ms | ${((doneAt - drainAt) / 1000).toFixed(2)} s | ${((doneAt - listenAt) / 1000).toFixed(2)} s | ${((cpuDone - cpuAtListen) / CLIENTS).toFixed(0)} µs | ${bad} |`,
+  `| ${CLIENTS} | ${RATE} | ${DRAIN} ms | ${((doneAt - drainAt) / 1000).toFixed(2)} s | ${((doneAt - listenAt) / 1000).toFixed(2)} s | ${((cpuDone - cpuAtListen) / CLIENTS).toFixed(0)} µs | ${bad} |`,
 );
 for (const c of clients) c.close();
 await node.stop();
