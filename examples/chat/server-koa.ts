@@ -4,12 +4,11 @@
  * through this same middleware chain, so the sign-in check answers an anonymous socket with a 401 too.
  */
 import { readFile } from 'node:fs/promises';
-import { memoryBroker } from '@wsgate/core';
 import { wsgate } from '@wsgate/koa';
 import Koa, { type Context } from 'koa';
 import { brokerFromEnv, DEV_SECRET } from './src/broker.js';
-import { tapBroker } from './src/broker-tap.js';
-import { Chat } from './src/chat.js';
+import { Chat, chatHistory } from './src/chat.js';
+import { clientScript } from './src/client-script.js';
 import { COOKIE, readName, signName } from './src/name-cookie.js';
 import { chatContract, cleanName, isRoomName, SIGNED_OUT } from './src/protocol.js';
 
@@ -17,10 +16,11 @@ const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 const secret = process.env.SESSION_SECRET ?? DEV_SECRET;
 
-const tap = tapBroker((await brokerFromEnv()) ?? memoryBroker());
+const broker = await brokerFromEnv();
 const app = new Koa();
-const gate = wsgate<{ name: string }>(app, { broker: tap.broker });
-const chat = new Chat(gate, tap);
+// History for the rooms (resume, and the last messages for newcomers); wsgate.v1 for @wsgate/client.
+const gate = wsgate<{ name: string }>(app, { history: chatHistory(), ...(broker ? { broker } : {}) });
+const chat = new Chat(gate);
 
 const files: Record<string, string> = { '/': 'index.html', '/chat.js': 'chat.js', '/chat.css': 'chat.css' };
 async function sendFile(ctx: Context, file: string): Promise<void> {
@@ -31,6 +31,11 @@ async function sendFile(ctx: Context, file: string): Promise<void> {
 app.use(async (ctx, next) => {
   const file = files[ctx.path];
   if (ctx.method === 'GET' && file) return sendFile(ctx, file);
+  if (ctx.method === 'GET' && ctx.path === '/vendor/wsgate-client.js') {
+    ctx.type = 'js';
+    ctx.body = await clientScript();
+    return;
+  }
   if (ctx.method === 'POST' && ctx.path === '/login') {
     const form = new URLSearchParams(await readBody(ctx, 2_048));
     const name = cleanName(form.get('name'));
@@ -74,7 +79,11 @@ app.use(async (ctx, next) => {
   if (!isRoomName(room)) ctx.throw(404, 'no such room');
   if (kind === 'rooms') return sendFile(ctx, 'room.html');
   if (!ctx.ws) return ctx.throw(426, 'this is a WebSocket endpoint');
-  const session = await ctx.ws<{ name: string }, typeof chatContract>(chatContract);
+  // The contract validates frames; wsgate.v1 when the page offers it (@wsgate/client does).
+  const session = await ctx.ws<{ name: string }, typeof chatContract & { protocols: string[] }>({
+    ...chatContract,
+    protocols: ['wsgate.v1'],
+  });
   chat.join(session, room, ctx.state.user.name);
 });
 

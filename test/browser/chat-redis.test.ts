@@ -24,8 +24,7 @@ describe.skipIf(!redisAvailable())('two chat instances on one Redis (REDIS_URL)'
     for (const nodeId of ['A', 'B']) {
       const broker = redisBroker({ url: redis.url, prefix: 'chat-test:' });
       await broker.ready();
-      // A short interval: presence converges through the announcements even if the first ask was missed.
-      chats.push(await startChat({ secret: 'redis-suite', broker, nodeId, rosterInterval: 100 }));
+      chats.push(await startChat({ secret: 'redis-suite', broker, nodeId }));
     }
     const [a, b] = chats as [RunningChat, RunningChat];
     const ann = await joinRoom(a.url, 'lobby', await signIn(a.url, 'Ann'));

@@ -136,7 +136,7 @@ describe('the chat server (no browser)', () => {
     ann.ws.send(JSON.stringify({ type: 'message', text: 'before Bob' }));
     await next(ann.ws);
 
-    // B had nobody in the lobby: it asks, A answers with its members and history.
+    // B had nobody in the lobby: the library's history and presence span both instances.
     const bob = await enter(b, 'Bob');
     expect(bob.welcome.members).toEqual(['Ann', 'Bob']);
     expect((bob.welcome.history as Array<{ text: string }>).map((m) => m.text)).toEqual(['before Bob']);
@@ -160,15 +160,14 @@ describe('the chat server (no browser)', () => {
     ]);
   });
 
-  it('an instance that stops announcing its members is forgotten after three intervals', async () => {
+  it('an instance that closes takes its members out of the presence list (the library presence)', async () => {
     const bus = memoryBus();
-    const a = await chatOn({ broker: memoryBroker({ bus }), nodeId: 'A', rosterInterval: 50 });
-    const b = await chatOn({ broker: memoryBroker({ bus }), nodeId: 'B', rosterInterval: 50 });
+    const a = await chatOn({ broker: memoryBroker({ bus }), nodeId: 'A' });
+    const b = await chatOn({ broker: memoryBroker({ bus }), nodeId: 'B' });
     const ann = await enter(a, 'Ann');
     await enter(b, 'Bob');
     await nextMatching(ann.ws, presenceOf('Ann', 'Bob'));
-    // B goes silent without saying goodbye (as a crashed process would): its announcements stop.
-    b.chat.close();
+    await b.stop();
     await nextMatching(ann.ws, presenceOf('Ann'));
   });
 

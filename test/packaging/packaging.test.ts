@@ -17,7 +17,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run } from './run.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const names = ['core', 'express', 'fastify', 'koa', 'redis'] as const;
+const names = ['core', 'express', 'fastify', 'koa', 'redis', 'client'] as const;
+/** ESM-only packages (the browser client): one `dist/`, no CommonJS build and so no CommonJS marker. */
+const esmOnly: ReadonlySet<string> = new Set(['client']);
 const nodes = [process.execPath, ...(process.env.WSGATE_EXTRA_NODES?.split(':').filter(Boolean) ?? [])];
 const scratch = mkdtempSync(join(tmpdir(), 'wsgate-packaging-'));
 const tarballDir = join(scratch, 'tarballs');
@@ -55,20 +57,21 @@ beforeAll(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe.each(names)('@wsgate/%s tarball', (name) => {
-  test('has every workspace: range rewritten, the CommonJS marker, LICENSE, README and CHANGELOG', async () => {
+  test('has every workspace: range rewritten, the CommonJS marker (dual packages), LICENSE, README and CHANGELOG', async () => {
     const tarball = tarballs.get(name);
     expect(tarball, `pnpm pack made no tarball for ${name}`).toBeDefined();
     const entries = await tarEntries(tarball!);
-    for (const file of [
-      'LICENSE',
-      'README.md',
-      'CHANGELOG.md',
-      'dist/cjs/package.json',
-      'dist/cjs/index.js',
-      'dist/cjs/index.d.ts',
-      'dist/esm/index.js',
-      'dist/esm/index.d.ts',
-    ]) {
+    const builds = esmOnly.has(name)
+      ? ['dist/index.js', 'dist/index.d.ts']
+      : [
+          'dist/cjs/package.json',
+          'dist/cjs/index.js',
+          'dist/cjs/index.d.ts',
+          'dist/esm/index.js',
+          'dist/esm/index.d.ts',
+        ];
+    if (esmOnly.has(name)) expect(entries.filter((e) => e.startsWith('package/dist/cjs/'))).toEqual([]);
+    for (const file of ['LICENSE', 'README.md', 'CHANGELOG.md', ...builds]) {
       expect(entries, file).toContain(`package/${file}`);
     }
     expect(entries.filter((e) => e.endsWith('.test.ts') || e.endsWith('.tsbuildinfo'))).toEqual([]);
@@ -95,7 +98,9 @@ describe.each(names)('@wsgate/%s tarball', (name) => {
   test('@arethetypeswrong/cli finds no problem for node10, node16 (CommonJS and ESM) and bundlers', async () => {
     const attw = join(root, 'node_modules', '.bin', 'attw');
     // Exits non-zero on any problem; the table it prints is the failure message.
-    await run(attw, [tarballs.get(name)!, '--format', 'table-flipped', '--no-color'], {
+    // An ESM-only package is checked for what it promises: node16 ESM and bundlers.
+    const profile = esmOnly.has(name) ? ['--profile', 'esm-only'] : [];
+    await run(attw, [tarballs.get(name)!, '--format', 'table-flipped', '--no-color', ...profile], {
       cwd: scratch,
       timeout: 60_000,
     });
@@ -104,7 +109,7 @@ describe.each(names)('@wsgate/%s tarball', (name) => {
 
 test('the API reference builds from the TSDoc with no warning (broken {@link}s fail)', async () => {
   await run('pnpm', ['build:docs'], { cwd: root, timeout: 120_000 });
-  for (const name of names)
+  for (const name of names.filter((n) => !esmOnly.has(n)))
     expect(existsSync(join(root, 'docs', 'api', 'modules', `_wsgate_${name}.html`))).toBe(true);
 });
 

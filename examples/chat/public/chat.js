@@ -1,15 +1,16 @@
-// The room page: one WebSocket to /ws/rooms/<room>, reconnected with backoff, and a small renderer.
+// The room page: @wsgate/client to /ws/rooms/<room> (import map in room.html), and a small renderer.
 // Plain browser JavaScript, no build step. Text only ever goes into the page through textContent.
+import { connect } from '@wsgate/client';
+
 const room = decodeURIComponent(location.pathname.split('/')[2] || 'lobby');
 const $ = (id) => document.getElementById(id);
 const TYPING_SHOWN_MS = 4_000;
 const TYPING_RESEND_MS = 2_000;
 
-let socket;
-let attempt = 0;
 let me = '';
 let typingSentAt = 0;
 const typers = new Map(); // name -> timer that hides "is typing"
+const shown = new Set(); // ids of the messages on screen: each once, whatever replays or resends
 
 document.title = `#${room} · wsgate chat`;
 $('room-name').textContent = `#${room}`;
@@ -22,42 +23,31 @@ function setState(state, text) {
   $('send-button').disabled = state !== 'connected';
 }
 
-function connect() {
-  setState('connecting', attempt === 0 ? 'connecting…' : 'reconnecting…');
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/rooms/${encodeURIComponent(room)}`);
-  socket = ws;
-  ws.onopen = () => {
-    attempt = 0;
+// @wsgate/client reconnects with backoff (honouring the server's close codes), resumes the room from the
+// last message seen (what was said while away arrives once, in order) and queues what is sent offline.
+const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+const client = connect(`${scheme}://${location.host}/ws/rooms/${encodeURIComponent(room)}`, {
+  reconnect: { minDelay: 250, maxDelay: 10_000 },
+  // A page cannot see why an upgrade failed: a 401 here means signed out (stop), anything else retry.
+  probe: async () => (await fetch('/api/me')).status,
+});
+client.on('state', (state, info) => {
+  if (state === 'open') {
     setState('connected', 'connected');
     $('text').focus();
-  };
-  ws.onmessage = (e) => onEvent(JSON.parse(e.data));
-  ws.onclose = (e) => {
-    // 4001: signed out in another tab; the sign-in form, not a retry.
-    if (e.code === 4001) location.href = `/?room=${encodeURIComponent(room)}`;
-    else reconnectLater(e.code);
-  };
-}
-
-async function reconnectLater(code) {
-  // Exponential backoff with jitter: after a restart, a room full of tabs does not come back at once.
-  const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
-  attempt++;
-  setState('offline', `offline (${code}), retrying in ${Math.ceil(delay / 1000)} s`);
-  await new Promise((resolve) => setTimeout(resolve, delay));
-  // A page cannot see why an upgrade failed: ask whether the sign-in still holds before retrying.
-  try {
-    const res = await fetch('/api/me');
-    if (res.status === 401) {
-      location.href = `/?room=${encodeURIComponent(room)}`;
-      return;
-    }
-  } catch {
-    // The server is still down; the next attempt will fail fast and back off further.
+  } else if (state === 'reconnecting') {
+    setState('offline', `offline (${info?.code ?? '?'}), reconnecting…`);
+  } else if (state === 'connecting') {
+    setState('connecting', 'connecting…');
+  } else {
+    // Closed for good: signed out here (401) or in another tab (4001): the sign-in form.
+    location.href = `/?room=${encodeURIComponent(room)}`;
   }
-  connect();
-}
+});
+client.on('message', (data) => onEvent(JSON.parse(data)));
+// The server could not replay what this page missed (beyond the room's history): it sends the history
+// again with the next welcome; nothing is shown twice (ids).
+client.on('reset', () => append(notice('some messages could not be recovered', 'notice divider')));
 
 function onEvent(event) {
   switch (event.type) {
@@ -67,12 +57,9 @@ function onEvent(event) {
       renderHistory(event.history);
       renderMembers(event.members);
       break;
-    case 'history':
-      renderHistory(event.history);
-      break;
     case 'message':
       showTyping(event.from, false);
-      append(messageItem(event));
+      show(event);
       break;
     case 'join':
     case 'leave':
@@ -101,6 +88,7 @@ function el(tag, className, text) {
 function messageItem(m) {
   const li = el('li', m.from === me ? 'msg mine' : 'msg');
   li.dataset.id = m.id;
+  li.dataset.at = String(m.at);
   const time = el('time', '', new Date(m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
   time.dateTime = new Date(m.at).toISOString();
   li.append(el('b', 'from', m.from), el('span', 'text', m.text), time);
@@ -117,12 +105,22 @@ function append(item) {
   log.scrollTop = log.scrollHeight;
 }
 
+/** A message, once: placed by time among those shown (a history can arrive after a live message). */
+function show(m) {
+  if (shown.has(m.id)) return;
+  shown.add(m.id);
+  const item = messageItem(m);
+  const later = [...$('log').querySelectorAll('li.msg')].find((li) => Number(li.dataset.at) > m.at);
+  if (later) later.before(item);
+  else append(item);
+}
+
 function renderHistory(history) {
-  const log = $('log');
-  log.replaceChildren(...history.map(messageItem));
-  if (history.length > 0)
-    log.append(notice(`the last ${history.length} messages of #${room}`, 'notice divider'));
-  log.scrollTop = log.scrollHeight;
+  const first = shown.size === 0;
+  const fresh = history.filter((m) => !shown.has(m.id));
+  for (const m of fresh) show(m);
+  if (first && fresh.length > 0)
+    append(notice(`the last ${fresh.length} messages of #${room}`, 'notice divider'));
 }
 
 function renderMembers(names) {
@@ -143,7 +141,7 @@ function showTyping(name, typing) {
 }
 
 function send(event) {
-  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(event));
+  client.send(JSON.stringify(event)); // queued while reconnecting, sent after the next hello
 }
 
 $('text').addEventListener('input', () => {
@@ -169,8 +167,6 @@ $('goto').addEventListener('submit', (e) => {
   const next = $('goto-room').value.trim().toLowerCase();
   if (next) location.href = `/rooms/${encodeURIComponent(next)}`;
 });
-
-connect();
 
 // Room names are lowercase: lowercase as typed, so the box's pattern accepts "Kitchen" as #kitchen.
 $('goto-room').addEventListener('input', () => {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { type Broker, type Logger, memoryBroker } from '@wsgate/core';
+import type { Broker, Logger } from '@wsgate/core';
 import { type ExpressGate, type ExpressUser, wsgate } from '@wsgate/express';
 import express, { type Express, type RequestHandler } from 'express';
-import { tapBroker } from './broker-tap.js';
-import { Chat, type ChatOptions } from './chat.js';
+import { Chat, type ChatOptions, chatHistory } from './chat.js';
+import { clientScript } from './client-script.js';
 import { COOKIE, readName, signName } from './name-cookie.js';
 import { chatContract, cleanName, isRoomName, SIGNED_OUT } from './protocol.js';
 
@@ -28,6 +28,8 @@ export interface ChatApp {
 }
 
 const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
+/** Where the page loads @wsgate/client from (public/room.html's import map). */
+export const CLIENT_PATH = '/vendor/wsgate-client.js';
 const WEEK = 7 * 24 * 60 * 60 * 1000;
 
 /**
@@ -37,10 +39,11 @@ const WEEK = 7 * 24 * 60 * 60 * 1000;
  */
 export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   const { broker, secret = randomBytes(32).toString('hex'), logger, ...chatOptions } = options;
-  const tap = tapBroker(broker ?? memoryBroker());
   const app = express();
-  const gate = wsgate(app, logger ? { broker: tap.broker, logger } : { broker: tap.broker });
-  const chat = new Chat(gate, tap, chatOptions);
+  // History for the rooms: resume after a reconnect, and the last messages for newcomers (chat.ts).
+  const history = chatHistory(chatOptions.historySize);
+  const gate = wsgate(app, { history, ...(broker ? { broker } : {}), ...(logger ? { logger } : {}) });
+  const chat = new Chat(gate, chatOptions);
 
   const requireLogin: RequestHandler = (req, res, next) => {
     if (readName(req.headers.cookie, secret) !== undefined) return next();
@@ -57,6 +60,10 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   };
 
   app.use(express.static(publicDir, { index: false }));
+  // @wsgate/client for the page, bundled once (the page imports it through an import map).
+  app.get(CLIENT_PATH, (_req, res, next) => {
+    clientScript().then((js) => res.type('text/javascript').send(js), next);
+  });
   app.get('/', (_req, res) => res.sendFile('index.html', { root: publicDir }));
   app.post('/login', express.urlencoded({ extended: false, limit: '2kb' }), (req, res) => {
     const name = cleanName(req.body?.name);
@@ -87,11 +94,19 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     res.sendFile('room.html', { root: publicDir });
   });
 
-  app.ws('/ws/rooms/:room', chatContract, requireLogin, validRoom, (session, req) => {
-    const name = readName(req.headers.cookie, secret)!;
-    session.data.name = name; // what /logout closes by
-    chat.join(session, req.params.room, name);
-  });
+  // The contract (protocol.ts) validates frames; wsgate.v1 when the page offers it (@wsgate/client does):
+  // topic messages with positions, resume.
+  app.ws(
+    '/ws/rooms/:room',
+    { ...chatContract, protocols: ['wsgate.v1'] },
+    requireLogin,
+    validRoom,
+    (session, req) => {
+      const name = readName(req.headers.cookie, secret)!;
+      session.data.name = name; // what /logout closes by
+      chat.join(session, req.params.room, name);
+    },
+  );
   // Open to any client (a browser page of another origin is still refused): `npx wscat -c ws://localhost:3000/echo`.
   app.ws('/echo', (session) => {
     session.on('message', (message) => session.send(message));

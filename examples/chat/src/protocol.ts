@@ -33,8 +33,7 @@ export type ClientEvent = z.output<typeof ClientEvent>;
 export type ServerEvent =
   | { type: 'welcome'; you: string; room: string; history: ChatMessage[]; members: string[] }
   | ChatMessage
-  | { type: 'history'; history: ChatMessage[] }
-  | { type: 'join' | 'leave'; name: string; node: string; member: string; at: number }
+  | { type: 'join' | 'leave'; name: string; member: string; at: number }
   | { type: 'presence'; members: string[] }
   | { type: 'typing'; name: string; typing: boolean }
   | { type: 'error'; error: string };

@@ -60,5 +60,40 @@ if (!systemAvailable(title, peers.ok ? undefined : peers.reason)) {
         await t.close();
       }
     });
+
+    it('resumes a topic after a 1012: sub resumed:true, then exactly what was published while away', async () => {
+      const t = await coreTarget.start({ history: { size: 10 } }, [
+        {
+          path: '/r',
+          options: { protocols: ['wsgate.v1'] },
+          handler: (s: Session) => {
+            void s.subscribe('room');
+            s.on('message', (m) => {
+              if (m !== 'away') return t.gate.publish('room', m);
+              s.close(1012, 'server restarting');
+              t.gate.publish('room', 'c');
+              t.gate.publish('room', 'd');
+            });
+          },
+        },
+      ]);
+      try {
+        expect(await runPeer('wsgate-v1-resume.py', [t.wsUrl], 8_000)).toEqual({
+          sub: { t: 'sub', topic: 'room', has_position: true },
+          first: [
+            ['a', 1],
+            ['b', 2],
+          ],
+          close: 1012,
+          resumed: ['sub', true, true],
+          replayed: [
+            ['c', 1],
+            ['d', 2],
+          ],
+        });
+      } finally {
+        await t.close();
+      }
+    });
   });
 }

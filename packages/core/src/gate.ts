@@ -697,6 +697,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       join: (topic, session, options) => this.#topics.join(topic, session, options),
       leave: (topic, session) => this.#topics.leave(topic, session),
       publish: (topic, data, except) => this.#topics.publish(topic, data, except),
+      source: (topic, ready) => this.#topics.source(topic, ready), // wsgate.v1 resume (protocol/)
     },
     sessionClosed: (session, code, reason) => {
       this.sessions._set.delete(session as Session<TUser>);

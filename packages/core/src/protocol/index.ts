@@ -19,3 +19,4 @@ export {
 export { HELD_REQUESTS, ProtocolLayer, type ProtocolPeer, type RequestHandler } from './layer.js';
 export { PendingRequests, RequestError, type RequestOptions } from './requests.js';
 export { ResumePositions } from './resume.js';
+export { type PubFrame, pubFrame, type TopicSource, TopicStreams } from './topic-streams.js';

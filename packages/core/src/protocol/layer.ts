@@ -11,6 +11,7 @@ import {
 } from './envelope.js';
 import { PendingRequests, RequestError, type RequestOptions } from './requests.js';
 import { ResumePositions } from './resume.js';
+import { type StreamPeer, TopicStreams } from './topic-streams.js';
 
 /**
  * Answers a client's request: the returned value (or the promise's) is the reply, any JSON value or bytes.
@@ -27,6 +28,8 @@ export interface ProtocolPeer {
   write(frame: string): boolean;
   /** Closes with a protocol close code. */
   close(code: number, reason: string): void;
+  /** Topic deliveries held before `hello` are bounded like buffered output (the backpressure limit). */
+  readonly backpressure: Pick<StreamPeer, 'limit' | 'policy' | 'overflow'>;
   /** Whether the connection is open. */
   readonly open: boolean;
   /** A request handler failed with an unexpected error (reported, never sent to the client). */
@@ -41,6 +44,8 @@ export interface ProtocolPeer {
 export class ProtocolLayer {
   /** The positions the client presented, for resume (see resume.ts). */
   readonly resume = new ResumePositions();
+  /** The session's topics as `sub`/`pub`/`unsub` frames, with resume (see topic-streams.ts). */
+  readonly topics: TopicStreams;
   readonly #peer: ProtocolPeer;
   readonly #pending = new PendingRequests();
   #handler: RequestHandler | undefined;
@@ -50,6 +55,20 @@ export class ProtocolLayer {
   /** `helloTimeout`: ms the client has to send `hello` after the open (the route's `handshakeTimeout`). */
   constructor(peer: ProtocolPeer, helloTimeout: number) {
     this.#peer = peer;
+    const bp = peer.backpressure;
+    this.topics = new TopicStreams(
+      {
+        write: (frame) => peer.write(frame),
+        get open() {
+          return peer.open;
+        },
+        limit: bp.limit,
+        policy: bp.policy,
+        overflow: () => bp.overflow(),
+        report: (err) => peer.report(err),
+      },
+      this.resume,
+    );
     // Bounds how long resume may wait for the client's positions (resume.ts); cleared by hello or close.
     this.#helloTimer = setTimeout(() => {
       if (!this.resume.received) this.#peer.close(CloseCode.protocolError, 'hello expected');
@@ -132,6 +151,7 @@ export class ProtocolLayer {
     clearTimeout(this.#helloTimer);
     this.#pending.closeAll();
     this.#held = undefined;
+    this.topics.closed();
     this.resume._closed();
   }
 

@@ -1,18 +1,11 @@
 import type { WirePosition } from './envelope.js';
 
 /**
- * The hook point where resume plugs into topic history (phase B of issue 18). The protocol layer records
- * here the positions a client presented in its `hello`; nothing reads them yet. Phase B wires
- * `session.subscribe(topic)` on a `wsgate.v1` session to:
- *   1. wait for {@link ResumePositions.ready} (the client sends `hello` right after the open, one round trip
- *      after the handler ran; bounded by the hello timeout);
- *   2. join live delivery and buffer it, read `gate.history(topic, { after: position })`;
- *   3. send `encodeSub(topic, position, resumed)` and the replay as `encodePub` frames, then the buffer,
- *      skipping offsets already sent; `resumed: false` when the epoch changed or the gap is beyond
- *      retention (docs/protocol.md section 4, `sub`).
- * Topic deliveries to a `wsgate.v1` session must go out as `encodePub(topic, data, position)` frames (not the
- * bare payload the broadcast fast path writes today), so every member of a topic on one node gets the same
- * bytes when they all speak the protocol: frame the envelope once per publish, as broadcast.ts frames once.
+ * The positions a client presented in its `hello`, per topic. `TopicStreams` (topic-streams.ts) reads
+ * them when the handler subscribes the session to a topic: it waits for {@link ResumePositions.ready} (bounded
+ * by the hello timeout), replays `gate.history(topic, { after: position })` behind a `sub` with
+ * `resumed: true`, or says `resumed: false` when the epoch changed or the gap is beyond retention
+ * (docs/protocol.md section 4, `sub`).
  */
 export class ResumePositions {
   #positions: ReadonlyMap<string, WirePosition> | undefined;

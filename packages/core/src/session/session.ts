@@ -292,6 +292,8 @@ export class Session<
       if (t === undefined) this.#topics = topic;
       else if (typeof t === 'string') this.#topics = new Set([t, topic]);
       else t.add(topic);
+      // wsgate.v1: deliveries are held until `sub` (and the replay of what the client missed) went out.
+      this._protocol?.topics.joined(topic, this._host.topics.source(topic, ready));
     }
     return ready ?? RESOLVED;
   }
@@ -310,6 +312,7 @@ export class Session<
     if (t === topic) this.#topics = undefined;
     else (t as Set<string>).delete(topic);
     this._host.topics.leave(topic, this as Session<unknown>);
+    this._protocol?.topics.left(topic); // wsgate.v1: `unsub`, after the topic's last `pub`
   }
 
   /**
@@ -638,6 +641,14 @@ function protocolPeer(session: Session<unknown>): ProtocolPeer {
       return session.readyState === 1;
     },
     report: (err) => session._onError(err instanceof Error ? err : new Error(String(err))),
+    backpressure: {
+      limit: session._settings.backpressure.limit,
+      policy: session._settings.backpressure.policy,
+      overflow: () => {
+        session._host.stats.slowConsumer('close');
+        session.close(CloseCode.tryAgainLater, 'backpressure limit exceeded');
+      },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import * as wsModule from 'ws';
+import { type PubFrame, pubFrame, type TopicStreams } from '../protocol/topic-streams.js';
 import type { Position } from './positions.js';
 
 interface SenderStatic {
@@ -123,6 +124,8 @@ export interface Recipient {
   _admit(): boolean;
   /** @internal see Session */
   _afterWrite(): boolean;
+  /** A wsgate.v1 session's topics: it receives `pub` envelopes instead of the bare payload. */
+  readonly _protocol?: { readonly topics: TopicStreams } | undefined;
 }
 
 /** What a publish hands to {@link broadcast}. */
@@ -148,9 +151,12 @@ interface Message {
   readonly binary: boolean;
   readonly except: Recipient | undefined;
   readonly delivered: (count: number) => void;
-  /** Kept for whoever frames positions (the wsgate protocol); unused by plain delivery. */
+  /** Its place in the topic's history, for the `pub` envelope of wsgate.v1 members. */
   readonly position: Position | undefined;
   frames: Buffer[] | undefined;
+  /** The `pub` envelope and its frame, built once per publish for all wsgate.v1 members (bare ones never). */
+  pub: PubFrame | undefined;
+  pubFrames: Buffer[] | undefined;
   count: number;
 }
 
@@ -176,7 +182,17 @@ let turnScheduled = false;
  */
 export function broadcast(topic: string, recipients: readonly Recipient[], out: Outgoing): void {
   const { payload, binary, except, delivered, position } = out;
-  const message: Message = { payload, binary, except, delivered, position, frames: undefined, count: 0 };
+  const message: Message = {
+    payload,
+    binary,
+    except,
+    delivered,
+    position,
+    frames: undefined,
+    pub: undefined,
+    pubFrames: undefined,
+    count: 0,
+  };
   if (out.borrowed) own(message);
   const last = jobs.at(-1);
   // Only a job that has not started may take more messages: every recipient must see all of them.
@@ -238,7 +254,7 @@ function runJobs(budget: number): void {
     while (job.index < recipients.length && budget > 0) {
       const r = recipients[job.index++]!;
       budget -= perSocket;
-      for (let m = 0; m < perSocket; m++) deliver(r, messages[m]!);
+      for (let m = 0; m < perSocket; m++) deliver(r, messages[m]!, job.topic);
     }
     if (job.index >= recipients.length && jobs[0] === job) {
       jobs.shift();
@@ -251,16 +267,43 @@ function runJobs(budget: number): void {
   }
 }
 
-function deliver(r: Recipient, m: Message): void {
+function deliver(r: Recipient, m: Message, topic: string): void {
   if (r === m.except) return;
   const raw = r.raw;
-  if (raw.readyState !== 1 || !r._admit()) return;
+  if (raw.readyState !== 1) return;
+  const streams = r._protocol?.topics;
+  if (streams !== undefined) {
+    deliverPub(r, streams, m, topic);
+    return;
+  }
+  if (!r._admit()) return;
   if (canWriteFramed(raw)) {
     m.frames ??= frameMessage(m.payload, m.binary);
     writeFramed(raw, m.frames);
   } else {
     // Compression or a busy sender: ws.send queues behind what is pending, keeping the order.
     raw.send(m.payload, { binary: m.binary });
+  }
+  r._afterWrite();
+  m.count++;
+}
+
+/**
+ * wsgate.v1 members get the `pub` envelope (topic, position), built and framed once per publish, apart
+ * from the bare frame other members share. Until the session's `sub` for the topic went out (it waits for
+ * the client's `hello` and any replay) the stream holds the message instead (protocol/topic-streams.ts).
+ */
+function deliverPub(r: Recipient, streams: TopicStreams, m: Message, topic: string): void {
+  if (m.pub === undefined) m.pub = pubFrame(topic, m.binary ? m.payload : m.payload.toString(), m.position);
+  const pub = m.pub;
+  if (!streams.take(topic, pub)) return;
+  if (!r._admit()) return;
+  const raw = r.raw;
+  if (canWriteFramed(raw)) {
+    m.pubFrames ??= frameMessage(Buffer.from(pub.text), false);
+    writeFramed(raw, m.pubFrames);
+  } else {
+    raw.send(pub.text);
   }
   r._afterWrite();
   m.count++;

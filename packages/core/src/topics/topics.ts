@@ -1,7 +1,8 @@
+import type { TopicSource } from '../protocol/topic-streams.js';
 import { sizeOfSendData } from '../session/send-data.js';
 import type { SendData, Session } from '../session/session.js';
 import type { StatsCounter } from '../stats.js';
-import { broadcast } from './broadcast.js';
+import { broadcast, broadcastPendingFor, settleBroadcasts } from './broadcast.js';
 import type { Broker } from './broker.js';
 import { TopicHistory } from './history.js';
 import type { HistoryPolicy, Position, ResetInfo } from './positions.js';
@@ -113,6 +114,24 @@ export class Topics {
     this.#pending.delete(topic);
     this.#history?.close(topic);
     this.#call(() => this.#broker.unsubscribe(topic));
+  }
+
+  /**
+   * What resume (protocol/topic-streams.ts) reads of a topic a wsgate.v1 session joined: its history after
+   * a position, and the position this node delivered last once pending deliveries went out.
+   */
+  source(topic: string, ready: Promise<void> | undefined): TopicSource {
+    const history = this.#history;
+    const retention = history?.retention(topic);
+    return {
+      ready,
+      hasHistory: retention !== undefined,
+      history: (after) => history!.read(topic, retention!, { after }),
+      settle: () => {
+        if (broadcastPendingFor(topic)) settleBroadcasts();
+        return history?.position(topic);
+      },
+    };
   }
 
   /** Delivers to local members (except one) and hands the message to the broker for the other nodes. */
