@@ -124,7 +124,7 @@ export interface Recipient {
   _admit(): boolean;
   /** @internal see Session */
   _afterWrite(): boolean;
-  /** A wsgate.v1 session's topics: it receives `pub` envelopes instead of the bare payload. */
+  /** @internal A wsgate.v1 session's topics: it receives `pub` envelopes instead of the bare payload. */
   readonly _protocol?: { readonly topics: TopicStreams } | undefined;
 }
 
