@@ -230,7 +230,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #described = new Map<string, RouteOptions<TUser> | undefined>();
 
   /**
-   * For adapters: records a WebSocket route's path and options for {@link Gate.asyncapi} (core routes are
+   * For adapters: records a WebSocket route's path and options for `gate.asyncapi()` (core routes are
    * recorded by `route`). The path is the pattern as declared (`/rooms/:room`).
    */
   describeRoute(path: string, options: RouteOptions<TUser> | undefined): void {

@@ -29,7 +29,7 @@ export function debugEnabled(value: string | undefined): boolean {
 
 /**
  * Logs to the console: errors and warnings to stderr, info (refused upgrades in development) to stdout,
- * and debug lines only when `DEBUG` names wsgate ({@link debugEnabled}, read once at startup). What wsgate
+ * and debug lines only when `DEBUG` names wsgate (`debugEnabled`, read once at startup). What wsgate
  * uses when no `logger` is given.
  */
 export const consoleLogger: Logger = {
