@@ -47,6 +47,30 @@ describe('wsgate.v1 on a session', () => {
     expect(got).toEqual(['hi', Buffer.from([0, 1, 255])]);
   });
 
+  it('wraps sendJson() in msg frames too, also on a route with a message contract', async () => {
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: (value: unknown) => ({ value }),
+      },
+    };
+    target = await coreTarget.start({}, [
+      { path: '/p', options: { protocols: ['wsgate.v1'] }, handler: (s) => s.sendJson({ a: 1 }) },
+      {
+        path: '/c',
+        options: { protocols: ['wsgate.v1'], message: schema } as never,
+        handler: (s) => s.sendJson({ b: 2 }),
+      },
+    ]);
+    const plain = await v1(target);
+    expect(await json(plain)).toEqual({ t: 'msg', d: '{"a":1}' });
+    const ws = await openClient(`${target.wsUrl}/c`, { protocols: ['wsgate.v1'] });
+    clients.push(ws);
+    ws.send(JSON.stringify({ t: 'hello' }));
+    expect(await json(ws)).toEqual({ t: 'msg', d: '{"b":2}' });
+  });
+
   it('answers ping with pong without the application seeing it', async () => {
     const got: unknown[] = [];
     const t = await serve((s) => s.on('message', (m) => got.push(m)));

@@ -271,7 +271,8 @@ export class Session<
     // JSON.stringify returns undefined (not a string) for these; sending nothing would hide the bug.
     if (text === undefined)
       throw new TypeError(`wsgate: sendJson() cannot send ${typeof value} (it has no JSON representation)`);
-    return this._write(text);
+    // Not through send(): a `send` schema does not apply to sendJson, but the wsgate.v1 envelope does.
+    return this._write(this._protocol === undefined ? text : this._protocol.message(text));
   }
 
   /**
