@@ -3,7 +3,11 @@
  * protocol are shared with the Express entry (`src/`); only the routing below is Koa's. An upgrade runs
  * through this same middleware chain, so the sign-in check answers an anonymous socket with a 401 too.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { wsgate } from '@wsgate/koa';
 import Koa, { type Context } from 'koa';
 import { brokerFromEnv, DEV_SECRET } from './src/broker.js';
@@ -15,6 +19,13 @@ import { chatContract, cleanName, isRoomName, SIGNED_OUT } from './src/protocol.
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 const secret = process.env.SESSION_SECRET ?? DEV_SECRET;
+// Both set: HTTPS with HTTP/2 (and HTTP/1.1 on the same port); pages and WebSockets may share one connection.
+const tls =
+  process.env.TLS_CERT && process.env.TLS_KEY
+    ? { cert: process.env.TLS_CERT, key: process.env.TLS_KEY }
+    : undefined;
+// CHAT_LOG_HTTP=1 prints each request's HTTP version and HTTP/2 connection (what the browser test checks).
+const logHttp = process.env.CHAT_LOG_HTTP === '1';
 
 const broker = await brokerFromEnv();
 const app = new Koa();
@@ -27,6 +38,8 @@ async function sendFile(ctx: Context, file: string): Promise<void> {
   ctx.type = file.split('.').pop()!;
   ctx.body = await readFile(new URL(`./public/${file}`, import.meta.url));
 }
+
+if (logHttp) app.use(logRequest());
 
 app.use(async (ctx, next) => {
   const file = files[ctx.path];
@@ -101,12 +114,49 @@ async function readBody(ctx: Context, limit: number): Promise<string> {
   return body;
 }
 
-const server = app.listen(port, host, () => console.log(`wsgate chat (Koa) on http://localhost:${port}`));
+/**
+ * One line per request: `http <version> <method> <path> <connection>`, where the connection numbers the
+ * HTTP/2 session a request came on (`-` over HTTP/1.1). A WebSocket over HTTP/2 is an extended CONNECT
+ * (RFC 8441), logged as `CONNECT`; its socket is wsgate's adapter around the stream.
+ */
+function logRequest() {
+  const ids = new WeakMap<Http2Session, number>();
+  let sessions = 0;
+  return async (ctx: Context, next: () => Promise<unknown>) => {
+    const req = ctx.req as {
+      stream?: { session?: Http2Session };
+      socket: { stream?: { session?: Http2Session } };
+    };
+    const session = req.stream?.session ?? req.socket.stream?.session;
+    if (session && !ids.has(session)) ids.set(session, ++sessions);
+    const id = session ? ids.get(session) : '-';
+    // wsgate hands an HTTP/2 request to the app as a WebSocket only for an extended CONNECT; it shows as a GET.
+    const method = ctx.ws && ctx.req.httpVersion === '2.0' ? 'CONNECT' : ctx.method;
+    console.log(`http ${ctx.req.httpVersion} ${method} ${ctx.path} ${id}`);
+    await next();
+  };
+}
+
+let server: Server | Http2SecureServer;
+if (tls) {
+  // Koa on Node's http2 compatibility API; wsgate turns on extended CONNECT (RFC 8441) for it.
+  const h2 = createSecureServer(
+    { cert: readFileSync(tls.cert), key: readFileSync(tls.key), allowHTTP1: true },
+    app.callback(),
+  );
+  gate.attach(h2);
+  server = h2.listen(port, host, () => announce('https'));
+} else {
+  server = app.listen(port, host, () => announce('http')); // hooked by wsgate: upgrades go through the app
+}
+function announce(scheme: string): void {
+  console.log(`wsgate chat (Koa) on ${scheme}://localhost:${(server.address() as AddressInfo).port}`);
+}
 const stop = async () => {
   chat.close();
   await gate.close();
   server.close();
-  server.closeIdleConnections();
+  if ('closeIdleConnections' in server) server.closeIdleConnections();
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
