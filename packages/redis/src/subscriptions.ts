@@ -47,9 +47,20 @@ export class Subscriptions {
   #send(subscribe: boolean, channels: string[]): Promise<unknown> {
     if (!this.#sharded)
       return subscribe ? this.#conn.subscribe(...channels) : this.#conn.unsubscribe(...channels);
-    return Promise.all(
-      channels.map((c) => (subscribe ? this.#conn.ssubscribe(c) : this.#conn.sunsubscribe(c))),
-    );
+    return Promise.all(channels.map((c) => this.#sharded1(subscribe, c, 3)));
+  }
+
+  /**
+   * One SSUBSCRIBE/SUNSUBSCRIBE. ioredis starts a sharded subscriber per master only after it has learnt the
+   * slots (and again after a topology change); a command sent in between is refused with "No sharded
+   * subscriber for slot". That is a race, not a refusal: wait for its `subscribersReady` (bounded) and retry.
+   */
+  #sharded1(subscribe: boolean, channel: string, tries: number): Promise<unknown> {
+    const sent = subscribe ? this.#conn.ssubscribe(channel) : this.#conn.sunsubscribe(channel);
+    return sent.catch((err: unknown) => {
+      if (tries <= 1 || !String((err as Error)?.message).includes('No sharded subscriber')) throw err;
+      return subscribersReady(this.#conn, 2_000).then(() => this.#sharded1(subscribe, channel, tries - 1));
+    });
   }
 
   /** Whether Redis has acknowledged the subscriptions of the current connection. */
@@ -178,4 +189,19 @@ function subscribeError(err: unknown): RedisBrokerError {
       cause: err,
     },
   );
+}
+
+/** Resolves on the cluster's next `subscribersReady`, or after `ms` (then the caller simply tries again). */
+function subscribersReady(conn: Redis, ms: number): Promise<void> {
+  const emitter = conn as unknown as NodeJS.EventEmitter;
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      emitter.off('subscribersReady', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    emitter.on('subscribersReady', done);
+  });
 }
