@@ -1,10 +1,9 @@
-/**
- * @module @wsgate/core/adapter: the kit framework adapters are built from (what `@wsgate/express`,
- * `@wsgate/fastify` and `@wsgate/koa` import), apart from what an app writes (`@wsgate/core`). A gate
- * subclass overrides `runFramework` (send one prepared upgrade through the framework) and calls
- * `frameworkError` for errors its framework answered; its route handlers find their upgrade with
- * `PreparedUpgrade.of(req)` and finish it with `accept`.
- */
+/** @module @wsgate/core/adapter: the kit framework adapters are built from (what @wsgate/express, /fastify and /koa import). */
+// @wsgate/core/adapter: the kit framework adapters are built from (what `@wsgate/express`,
+// `@wsgate/fastify` and `@wsgate/koa` import), apart from what an app writes (`@wsgate/core`). A gate
+// subclass overrides `runFramework` (send one prepared upgrade through the framework) and calls
+// `frameworkError` for errors its framework answered; its route handlers find their upgrade with
+// `PreparedUpgrade.of(req)` and finish it with `accept`.
 export { Gate } from './gate.js';
 export { redactUrl } from './logger.js';
 export type { Settings } from './options.js';

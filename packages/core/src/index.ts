@@ -1,7 +1,6 @@
-/**
- * @module @wsgate/core: the WebSocket upgrade pipeline, sessions, topics and shutdown, framework-free.
- * What an app writes; what framework adapters are built from is `@wsgate/core/adapter`.
- */
+/** @module @wsgate/core: the WebSocket upgrade pipeline, sessions, topics and shutdown, framework-free (what an app writes). */
+// @wsgate/core: the WebSocket upgrade pipeline, sessions, topics and shutdown, framework-free.
+// What an app writes; what framework adapters are built from is `@wsgate/core/adapter`.
 
 export { CloseCode, isValidCloseCode } from './close-policy.js';
 export {
