@@ -47,7 +47,7 @@ export class Subscriptions {
   #send(subscribe: boolean, channels: string[]): Promise<unknown> {
     if (!this.#sharded)
       return subscribe ? this.#conn.subscribe(...channels) : this.#conn.unsubscribe(...channels);
-    return Promise.all(channels.map((c) => this.#sharded1(subscribe, c, 3)));
+    return Promise.all(channels.map((c) => this.#sharded1(subscribe, c, 5)));
   }
 
   /**
@@ -193,8 +193,12 @@ function subscribeError(err: unknown): RedisBrokerError {
 
 /** Resolves on the cluster's next `subscribersReady`, or after `ms` (then the caller simply tries again). */
 function subscribersReady(conn: Redis, ms: number): Promise<void> {
-  const emitter = conn as unknown as NodeJS.EventEmitter;
+  const emitter = conn as unknown as NodeJS.EventEmitter & { refreshSlotsCache?(cb?: () => void): void };
   return new Promise<void>((resolve) => {
+    // The slot map ioredis built its subscribers from may predate the cluster's last slot assignment (a
+    // cluster that just formed): refresh it now rather than at the next periodic refresh; a changed map
+    // rebuilds the subscribers and emits subscribersReady.
+    emitter.refreshSlotsCache?.();
     const done = () => {
       clearTimeout(timer);
       emitter.off('subscribersReady', done);
