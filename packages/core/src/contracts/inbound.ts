@@ -1,4 +1,6 @@
 import { CloseCode } from '../close-policy.js';
+import { deliver, hold, release } from '../session/inbound.js';
+import { write } from '../session/outbound.js';
 import type { Session } from '../session/session.js';
 import type { Contract } from './contract.js';
 import { describeIssue, truncateReason } from './issues.js';
@@ -28,7 +30,7 @@ export function receiveChecked(
   if (queue === null) return; // refused: what the client sends while we close is dropped
   if (queue !== undefined) {
     queue.push({ buf, binary });
-    session._hold(buf.length);
+    hold(session, buf.length);
     return;
   }
   const pending = check(session, contract, buf, binary);
@@ -44,7 +46,7 @@ function drain(session: Session<unknown>, contract: Contract): void {
   if (!queue) return;
   while (queue.length > 0) {
     const { buf, binary } = queue.shift()!;
-    session._release(buf.length);
+    release(session, buf.length);
     const pending = check(session, contract, buf, binary);
     if (pending !== undefined) {
       void pending.then(() => drain(session, contract));
@@ -99,7 +101,7 @@ function settle(
 ): void {
   if (waiting.get(session) === null) return;
   if (result.issues === undefined) {
-    session._deliver(result.value, size);
+    deliver(session, result.value, size);
     return;
   }
   const onInvalid = contract.onInvalid;
@@ -113,7 +115,8 @@ function settle(
   } else if (onInvalid === 'reply') {
     // A wsgate.v1 session gets the protocol's own error frame (docs/protocol.md, `error`), others ours.
     const first = result.issues[0];
-    session._write(
+    write(
+      session,
       JSON.stringify(
         session._protocol !== undefined
           ? { t: 'error', code: 'invalid', message: first ? describeIssue(first) : 'invalid message' }

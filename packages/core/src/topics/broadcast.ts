@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import * as wsModule from 'ws';
 import { type PubFrame, pubFrame, type TopicStreams } from '../protocol/topic-streams.js';
+import { admit, afterWrite } from '../session/outbound.js';
+import type { Session } from '../session/session.js';
 import type { Position } from './positions.js';
 
 interface SenderStatic {
@@ -117,16 +119,8 @@ export function wsInternalsPresent(raw: WebSocket): boolean {
   );
 }
 
-/** A broadcast recipient: what delivery needs from a session. */
-export interface Recipient {
-  readonly raw: WebSocket;
-  /** @internal see Session */
-  _admit(): boolean;
-  /** @internal see Session */
-  _afterWrite(): boolean;
-  /** @internal A wsgate.v1 session's topics: it receives `pub` envelopes instead of the bare payload. */
-  readonly _protocol?: { readonly topics: TopicStreams } | undefined;
-}
+/** A broadcast recipient: a session (its writes pass the session's backpressure, session/outbound.ts). */
+type Recipient = Session<unknown>;
 
 /** What a publish hands to {@link broadcast}. */
 export interface Outgoing {
@@ -276,7 +270,7 @@ function deliver(r: Recipient, m: Message, topic: string): void {
     deliverPub(r, streams, m, topic);
     return;
   }
-  if (!r._admit()) return;
+  if (!admit(r)) return;
   if (canWriteFramed(raw)) {
     m.frames ??= frameMessage(m.payload, m.binary);
     writeFramed(raw, m.frames);
@@ -284,7 +278,7 @@ function deliver(r: Recipient, m: Message, topic: string): void {
     // Compression or a busy sender: ws.send queues behind what is pending, keeping the order.
     raw.send(m.payload, { binary: m.binary });
   }
-  r._afterWrite();
+  afterWrite(r);
   m.count++;
 }
 
@@ -297,7 +291,7 @@ function deliverPub(r: Recipient, streams: TopicStreams, m: Message, topic: stri
   if (m.pub === undefined) m.pub = pubFrame(topic, m.binary ? m.payload : m.payload.toString(), m.position);
   const pub = m.pub;
   if (!streams.take(topic, pub)) return;
-  if (!r._admit()) return;
+  if (!admit(r)) return;
   const raw = r.raw;
   if (canWriteFramed(raw)) {
     m.pubFrames ??= frameMessage(Buffer.from(pub.text), false);
@@ -305,7 +299,7 @@ function deliverPub(r: Recipient, streams: TopicStreams, m: Message, topic: stri
   } else {
     raw.send(pub.text);
   }
-  r._afterWrite();
+  afterWrite(r);
   m.count++;
 }
 

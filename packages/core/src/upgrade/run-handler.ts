@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { closeFor } from '../close-policy.js';
 import type { Settings } from '../options.js';
+import { markReady } from '../session/inbound.js';
 import type { Session } from '../session/session.js';
 import type { AcceptOptions, Handler, UpgradeHost } from './prepared-upgrade.js';
 
@@ -63,11 +64,11 @@ function runHandler<TUser, TContext>(
   // Closures only for a handler that returned a promise: most handlers attach listeners and return.
   if (isThenable(result)) {
     result.then(
-      () => session._markReady(),
+      () => markReady(session),
       (err: unknown) => handlerFailed(err, session, host, req),
     );
   } else {
-    session._markReady();
+    markReady(session);
   }
 }
 
@@ -79,7 +80,7 @@ function handlerFailed<TUser>(
 ): void {
   host.report(err, 'handler', session, req);
   if (session.readyState === 1) session.close(closeFor.handlerFailed.code, closeFor.handlerFailed.reason);
-  session._markReady();
+  markReady(session);
 }
 
 export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
