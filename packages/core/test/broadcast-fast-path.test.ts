@@ -1,11 +1,9 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { collect, track, until, type WebSocket } from '../../../test/support/ws.ts';
-import { broadcastPendingFor, canWriteFramed, SLICE, wsInternalsPresent } from '../src/topics/broadcast.js';
-
-const broadcastPending = () => broadcastPendingFor('t');
-
 import { type Broker, createGate, type Gate, type GateOptions, type RouteOptions } from '../src/index.js';
+import { SLICE } from '../src/topics/broadcast.js';
+import { canWriteFramed, wsInternalsPresent } from '../src/topics/framing.js';
 
 /** A gate with `/t` (joins topic 't') and, when asked, `/z` with permessage-deflate on; clients by inject. */
 async function setup(
@@ -143,7 +141,7 @@ describe('broadcast fast path', () => {
       t.gate.publish('t', 'wide');
       // Traffic of sessions outside the topic does not force the whole fan-out into this turn.
       outsiderSession.send('unrelated');
-      expect(broadcastPending()).toBe(true);
+      expect(sessions[0]!._broadcasts!.pendingFor('t')).toBe(true);
       const last = sessions.at(-1)!;
       const lastClient = t.clients[sessions.length - 1]!;
       last.unsubscribe('t');

@@ -7,6 +7,7 @@ import { encodeSend } from '../contracts/outbound.js';
 import type { Settings } from '../options.js';
 import { ProtocolLayer, type RequestHandler, type RequestOptions, WSGATE_V1 } from '../protocol/index.js';
 import type { Params } from '../routes/router.js';
+import type { Broadcaster } from '../topics/broadcast.js';
 import type { ResetInfo } from '../topics/positions.js';
 import { emitClose } from './inbound.js';
 import { MessageIterator } from './message-iterator.js';
@@ -72,6 +73,8 @@ export class Session<
   /** @internal */ _refilledAt: number;
   /** @internal the topics it is in, kept compact (topic-membership.ts) */
   _topics: string | Set<string> | undefined = undefined;
+  /** @internal the broadcast queues of the gate whose topics it joined (set by its topics on join) */
+  _broadcasts: Broadcaster | undefined = undefined;
   // The outbound path's state (outbound.ts).
   /** @internal a check for `drain` is scheduled */ _drainArmed = false;
 

@@ -1,12 +1,12 @@
-import { broadcastPendingFor, settleBroadcasts } from '../topics/broadcast.js';
 import type { Session } from './session.js';
 import type { SubscribeOptions } from './types.js';
 
 /**
  * The topics a session is in, from its side: joining and leaving through the gate's topics (which tell the
  * broker), the wsgate.v1 streams that follow, and the ordering rule that a direct write to a session never
- * overtakes a broadcast published before it. The set is kept compact on the session (`_topics`): none, one
- * topic as a plain string (the common case: a Set costs ~160 bytes per session), or a Set of several.
+ * overtakes a broadcast published before it (through its gate's broadcaster, `_broadcasts`, which the
+ * gate's topics set when it joins). The set is kept compact on the session (`_topics`): none, one topic as
+ * a plain string (the common case: a Set costs ~160 bytes per session), or a Set of several.
  */
 
 type AnySession = Session<unknown>;
@@ -38,7 +38,8 @@ export function unsubscribeFrom(session: AnySession, topic: string): void {
   const t = session._topics;
   if (t !== topic && (typeof t !== 'object' || !t.has(topic))) return;
   // Still a recipient of pending deliveries to this topic: finish them before it stops counting.
-  if (broadcastPendingFor(topic)) settleBroadcasts();
+  const broadcasts = session._broadcasts;
+  if (broadcasts?.pendingFor(topic)) broadcasts.settle();
   if (t === topic) session._topics = undefined;
   else (t as Set<string>).delete(topic);
   session._host.topics.leave(topic, session);
@@ -61,5 +62,6 @@ export function topicsOf(session: AnySession): ReadonlySet<string> {
 
 /** Before a direct write (send, close): a broadcast published earlier to this session goes out first. */
 export function settleBefore(session: AnySession): void {
-  if (broadcastPendingFor(session._topics)) settleBroadcasts();
+  const broadcasts = session._broadcasts;
+  if (broadcasts?.pendingFor(session._topics)) broadcasts.settle();
 }

@@ -2,7 +2,7 @@ import type { TopicSource } from '../protocol/topic-streams.js';
 import { sizeOfSendData } from '../session/send-data.js';
 import type { SendData, Session } from '../session/session.js';
 import type { StatsCounter } from '../stats.js';
-import { broadcast, broadcastPendingFor, settleBroadcasts } from './broadcast.js';
+import { Broadcaster } from './broadcast.js';
 import type { Broker } from './broker.js';
 import { TopicHistory } from './history.js';
 import type { HistoryPolicy, Position, ResetInfo } from './positions.js';
@@ -37,6 +37,8 @@ export class Topics {
   readonly #stats: StatsCounter;
   readonly #onError: (err: unknown) => void;
   readonly #history: TopicHistory | undefined;
+  /** This gate's broadcast queues: gates in one process share none. */
+  readonly #broadcaster = new Broadcaster();
   /** @internal */ readonly presence: TopicPresence;
   /** Telemetry hook (the gate's 'publish' event): a message was written to `count` local sessions. */
   onDelivered: ((topic: string, count: number) => void) | undefined;
@@ -94,6 +96,8 @@ export class Topics {
     if (!set.has(session)) {
       set.add(session);
       this.#lists.delete(topic);
+      // Its direct writes settle this gate's pending broadcasts first (session/topic-membership.ts).
+      session._broadcasts = this.#broadcaster;
     }
     if (!shown) return ready;
     const registered = this.#watch(shown);
@@ -128,7 +132,7 @@ export class Topics {
       hasHistory: retention !== undefined,
       history: (after) => history!.read(topic, retention!, { after }),
       settle: () => {
-        if (broadcastPendingFor(topic)) settleBroadcasts();
+        if (this.#broadcaster.pendingFor(topic)) this.#broadcaster.settle();
         return history?.position(topic);
       },
     };
@@ -176,7 +180,7 @@ export class Topics {
       this.#lists.set(topic, list);
     }
     const size = buf.length;
-    broadcast(topic, list, {
+    this.#broadcaster.broadcast(topic, list, {
       payload: buf,
       binary,
       borrowed,
