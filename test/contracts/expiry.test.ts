@@ -52,13 +52,13 @@ describe('session expiry', () => {
     }
   });
 
-  it('many sessions share one timer, and closed sessions leave the heap at once', async () => {
+  it("a gate's sessions share one timer, and closed sessions leave the heap at once", async () => {
     const gate = createGate({ heartbeat: false, authenticate: () => expiring('u', Date.now() + 60_000) });
     gate.route('/s', () => {});
     try {
-      const before = _expiryState().pending;
       const clients = await Promise.all(Array.from({ length: 20 }, () => gate.inject('/s')));
-      expect(_expiryState()).toEqual({ pending: before + 20, armed: true });
+      const [session] = [...gate.sessions];
+      expect(_expiryState(session!)).toEqual({ pending: 20, armed: true });
       await Promise.all(
         clients.map((ws) => {
           const c = closed(ws);
@@ -66,9 +66,31 @@ describe('session expiry', () => {
           return c;
         }),
       );
-      await expect.poll(() => _expiryState().pending).toBe(before);
+      await expect.poll(() => _expiryState(session!)).toEqual({ pending: 0, armed: false });
     } finally {
       await gate.close({ timeout: 500 });
+    }
+  });
+
+  // Issue 16: no module-level state shared between gates (the heap and its timer used to be process-wide).
+  it("each gate has its own deadlines and timer: another gate's sessions are not in them", async () => {
+    const a = createGate({ heartbeat: false, authenticate: () => expiring('u', Date.now() + 60_000) });
+    const b = createGate({ heartbeat: false, authenticate: () => expiring('u', Date.now() + 60_000) });
+    for (const gate of [a, b]) gate.route('/s', () => {});
+    try {
+      await Promise.all(Array.from({ length: 3 }, () => a.inject('/s')));
+      const ws = await b.inject('/s');
+      const [inA] = [...a.sessions];
+      const [inB] = [...b.sessions];
+      expect(_expiryState(inA!)).toEqual({ pending: 3, armed: true });
+      expect(_expiryState(inB!)).toEqual({ pending: 1, armed: true });
+      const c = closed(ws);
+      ws.close();
+      await c;
+      await expect.poll(() => _expiryState(inB!)).toEqual({ pending: 0, armed: false });
+      expect(_expiryState(inA!)).toEqual({ pending: 3, armed: true });
+    } finally {
+      await Promise.all([a.close({ timeout: 500 }), b.close({ timeout: 500 })]);
     }
   });
 

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { CloseCode } from '../close-policy.js';
 import type { Session } from '../session/session.js';
+import type { SessionHost } from '../session/session-host.js';
+import { ExpiryClock } from './expiry-clock.js';
 
 /**
  * Session expiry: a session whose credential expires is closed at that moment with 4401 `'credential
  * expired'` (as graphql-ws's 4401: the client authenticates again, then reconnects), unless `onExpire`
- * extends it. Every expiring session of the process shares one timer, armed for the earliest deadline and
- * unref'd: nothing here keeps the process alive, and a million sessions cost a heap entry each, not a timer.
+ * extends it. The expiring sessions of a gate share one timer (expiry-clock.ts); gates share none.
  */
 
 /** Route and gate options for expiring credentials. */
@@ -67,7 +67,7 @@ export function startExpiry(session: Session<unknown>, req: IncomingMessage): vo
  */
 export function expireAt(session: Session<unknown, object, unknown, never>, at: Expiry | null): void {
   if (at !== null) checkExpiry(at, 'expireAt()');
-  schedule(session as Session<unknown>, at === null ? undefined : +at);
+  clockOf(session as Session<unknown>).schedule(session as Session<unknown>, at === null ? undefined : +at);
 }
 
 function checkExpiry(at: unknown, where: string): void {
@@ -82,156 +82,25 @@ export function checkExpiryOptions(options: ExpiryOptions<unknown>): void {
     throw new TypeError('wsgate: onExpire must be a function');
 }
 
-// ---- one timer, a binary min-heap of deadlines ----
+/**
+ * Each gate's clock, found through what every session of that gate shares: its host (one per gate). Keyed
+ * by the gate, so no deadline, timer or heap is shared between gates.
+ */
+const clocks = new WeakMap<SessionHost, ExpiryClock>();
 
-interface Entry {
-  at: number;
-  session: Session<unknown>;
-  index: number;
-}
-
-const heap: Entry[] = [];
-const entries = new WeakMap<Session<unknown>, Entry>();
-let timer: NodeJS.Timeout | undefined;
-let armedFor = Number.POSITIVE_INFINITY;
-/** Node runs a timer longer than 2^31-1 ms after 1 ms: far deadlines are approached in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-function schedule(session: Session<unknown>, at: number | undefined): void {
-  let e = entries.get(session);
-  if (at === undefined) {
-    if (e) remove(e);
-    return;
+function clockOf(session: Session<unknown>): ExpiryClock {
+  let clock = clocks.get(session._host);
+  if (clock === undefined) {
+    clock = new ExpiryClock();
+    clocks.set(session._host, clock);
   }
-  if (session._closed) return;
-  if (e) {
-    e.at = at;
-    up(e.index);
-    down(e.index);
-  } else {
-    e = { at, session, index: heap.length };
-    entries.set(session, e);
-    heap.push(e);
-    up(e.index);
-    // Forgotten when the session closes, not at its deadline: a closed session is not kept alive by us.
-    session.once('close', () => {
-      const current = entries.get(session);
-      if (current) remove(current);
-    });
-  }
-  arm();
+  return clock;
 }
 
-function remove(e: Entry): void {
-  entries.delete(e.session);
-  const last = heap.pop()!;
-  if (last !== e) {
-    heap[e.index] = last;
-    last.index = e.index;
-    up(last.index);
-    down(last.index);
-  }
-  arm();
-}
-
-function arm(): void {
-  const next = heap[0]?.at ?? Number.POSITIVE_INFINITY;
-  if (next === armedFor && timer !== undefined) return;
-  clearTimeout(timer);
-  timer = undefined;
-  armedFor = next;
-  if (next === Number.POSITIVE_INFINITY) return;
-  timer = setTimeout(fire, Math.min(MAX_TIMER_MS, Math.max(0, next - Date.now())));
-  timer.unref();
-}
-
-function fire(): void {
-  timer = undefined;
-  armedFor = Number.POSITIVE_INFINITY;
-  const now = Date.now();
-  while (heap.length > 0 && heap[0]!.at <= now) {
-    const e = heap[0]!;
-    remove(e);
-    expired(e.session);
-  }
-  arm();
-}
-
-/** A deadline passed: ask `onExpire`, then extend or close. */
-function expired(session: Session<unknown>): void {
-  if (session.readyState !== 1) return;
-  const hook = session._settings.onExpire;
-  if (!hook) {
-    close(session);
-    return;
-  }
-  let answer: ReturnType<typeof hook>;
-  try {
-    answer = hook(session);
-  } catch (err) {
-    hookFailed(session, err);
-    return;
-  }
-  if (
-    answer !== null &&
-    typeof answer === 'object' &&
-    typeof (answer as Promise<unknown>).then === 'function'
-  ) {
-    (answer as Promise<Expiry | undefined>).then(
-      (next) => extendOrClose(session, next),
-      (err: unknown) => hookFailed(session, err),
-    );
-  } else extendOrClose(session, answer as Expiry | undefined);
-}
-
-function extendOrClose(session: Session<unknown>, next: Expiry | undefined): void {
-  if (session.readyState !== 1) return;
-  const at = next === undefined || next === null ? Number.NaN : +next;
-  if (at > Date.now()) schedule(session, at);
-  else close(session);
-}
-
-function hookFailed(session: Session<unknown>, err: unknown): void {
-  session._host.listenerError(err, session); // reported, closed with 1011
-}
-
-function close(session: Session<unknown>): void {
-  if (session.readyState === 1) session.close(CloseCode.credentialExpired, 'credential expired');
-}
-
-function up(i: number): void {
-  const e = heap[i]!;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const parent = heap[p]!;
-    if (parent.at <= e.at) break;
-    heap[i] = parent;
-    parent.index = i;
-    i = p;
-  }
-  heap[i] = e;
-  e.index = i;
-}
-
-function down(i: number): void {
-  const e = heap[i]!;
-  const n = heap.length;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= n) break;
-    const r = l + 1;
-    const c = r < n && heap[r]!.at < heap[l]!.at ? r : l;
-    const child = heap[c]!;
-    if (child.at >= e.at) break;
-    heap[i] = child;
-    child.index = i;
-    i = c;
-  }
-  heap[i] = e;
-  e.index = i;
-}
-
-/** @internal for tests: the number of pending deadlines and whether a timer is armed. */
-export function _expiryState(): { pending: number; armed: boolean } {
-  return { pending: heap.length, armed: timer !== undefined };
+/** @internal for tests: the pending deadlines of `session`'s gate and whether its timer is armed. */
+export function _expiryState(session: Session<unknown, object, unknown, never>): {
+  pending: number;
+  armed: boolean;
+} {
+  return clockOf(session as Session<unknown>).state;
 }
