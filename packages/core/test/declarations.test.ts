@@ -20,7 +20,7 @@ async function declarations(dir: string): Promise<Array<{ file: string; text: st
 }
 
 // The published `.d.ts` shows only what users may touch: `stripInternal` removes every `@internal` member
-// (Session's `_receive`, `_hold`, ...; PreparedUpgrade's constructor and `ipKey`).
+// (Session's `_settings`, `_queue`, ...; PreparedUpgrade's constructor and `ipKey`).
 test('the published declarations of @wsgate/core carry no _-prefixed member and no @internal symbol', async () => {
   const out = await mkdtemp(join(tmpdir(), 'wsgate-dts-'));
   try {

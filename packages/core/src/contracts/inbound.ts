@@ -19,7 +19,7 @@ type Entry = { buf: Buffer; binary: boolean };
 /** Sessions with a validation in flight: frames waiting behind it; null once the session was refused. */
 const waiting = new WeakMap<Session<unknown>, Entry[] | null>();
 
-/** A frame for a route with a `message` schema (from `Session._receive`, after the rate limit). */
+/** A frame for a route with a `message` schema (from `receive` in session/inbound.ts, after the rate limit). */
 export function receiveChecked(
   session: Session<unknown>,
   contract: Contract,

@@ -53,7 +53,7 @@ export class WsServers {
       clientTracking: false,
       maxPayload: settings.maxPayload,
       perMessageDeflate: settings.perMessageDeflate,
-      autoPong: false, // sessions answer pings themselves, within the backpressure limit (session.ts)
+      autoPong: false, // sessions answer pings themselves, within the backpressure limit (session/socket-events.ts)
       closeTimeout: this.#closeTimeout(),
       handleProtocols: (_offered, req) => info.get(req)?.protocol || false,
     } as ConstructorParameters<typeof WebSocketServer>[0]);
