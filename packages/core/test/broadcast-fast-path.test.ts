@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { collect, track, until, type WebSocket } from '../../../test/support/ws.ts';
 import { type Broker, createGate, type Gate, type GateOptions, type RouteOptions } from '../src/index.js';
-import { SLICE } from '../src/topics/broadcast.js';
+import { FLUSH_BATCH, SLICE } from '../src/topics/broadcast.js';
 import { canWriteFramed, wsInternalsPresent } from '../src/topics/framing.js';
 
 /** A gate with `/t` (joins topic 't') and, when asked, `/z` with permessage-deflate on; clients by inject. */
@@ -194,4 +194,53 @@ describe('broadcast fast path', () => {
       await t.close();
     }
   });
+});
+
+// Issue 16: no module-level state shared between gates. Broadcast queues used to be process-wide: a
+// fan-out still under way in one gate held back another gate's publishes, and a direct send in the other
+// gate (to a member of a topic with the same name) forced the first gate's whole fan-out into its turn.
+describe('each gate broadcasts on its own', () => {
+  it("a fan-out spread over turns in one gate neither delays nor is forced by another gate's traffic", async () => {
+    const a = await setup(SLICE + 76);
+    const b = await setup(1);
+    try {
+      const wide = [...a.gate.topicMembers('t')];
+      const written = () => wide.filter((s) => socketOf(s.raw).writableLength > 0).length;
+      a.gate.publish('t', 'wide');
+      expect(written()).toBe(SLICE); // the rest waits for gate a's next turn
+
+      const [member] = [...b.gate.topicMembers('t')];
+      b.gate.publish('t', 'narrow');
+      // Written in this turn: gate b's publish does not queue behind gate a's fan-out.
+      expect(socketOf(member!.raw).writableLength).toBeGreaterThan(0);
+      member!.send('direct');
+      // Gate b's direct send settles gate b's deliveries only: gate a's fan-out still waits for its turn.
+      expect(written()).toBe(SLICE);
+
+      expect(await collect(b.clients[0]!, 2)).toEqual(['narrow', 'direct']);
+      for (const ws of a.clients) expect(await collect(ws, 1)).toEqual(['wide']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
+
+  it("one gate's corked sockets are flushed on the next tick, whatever another gate has corked", async () => {
+    // More sockets than one flush batch, all written in one turn: gate a uncorks them over two turns.
+    const a = await setup(FLUSH_BATCH + 88);
+    const b = await setup(1);
+    try {
+      a.gate.publish('t', 'wide');
+      const [member] = [...b.gate.topicMembers('t')];
+      b.gate.publish('t', 'narrow');
+      const socket = socketOf(member!.raw);
+      expect(socket.writableCorked).toBe(1);
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      // Gate b's flush is its own: not behind gate a's first batch.
+      expect(socket.writableCorked).toBe(0);
+      expect(await collect(b.clients[0]!, 1)).toEqual(['narrow']);
+      for (const ws of a.clients) expect(await collect(ws, 1)).toEqual(['wide']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
 });
