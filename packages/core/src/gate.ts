@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import { checkClose, closeFor } from './close-policy.js';
 import { type AsyncApiDocument, type AsyncApiOptions, buildAsyncApi } from './contracts/asyncapi.js';
 import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js';
+import type { CloseOptions, GateEvents } from './gate-events.js';
 import { injectBridge } from './http2/inject-bridge.js';
 import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
 import { consoleLogger, type Logger, redactUrl } from './logger.js';
@@ -27,8 +28,8 @@ import type { SessionHost } from './session/session-host.js';
 import { SessionSet } from './session/sessions.js';
 import { closeSessions } from './shutdown/close-sessions.js';
 import { type GateStats, StatsCounter } from './stats.js';
-import { type Broker, memoryBroker, type PresenceChange, type PresenceMember } from './topics/broker.js';
-import type { HistoryPage, Position, ResetInfo } from './topics/positions.js';
+import { type Broker, memoryBroker, type PresenceMember } from './topics/broker.js';
+import type { HistoryPage, Position } from './topics/positions.js';
 import { Topics } from './topics/topics.js';
 import { checkUpgradeRequest } from './upgrade/handshake.js';
 import { checkHost, type HostMemo } from './upgrade/hosts.js';
@@ -44,62 +45,10 @@ import { HandlerQueue } from './upgrade/run-handler.js';
 import { guard, loopbackBound, take, taken } from './upgrade/socket-guard.js';
 import { WsServers } from './upgrade/ws-servers.js';
 
+export type { CloseOptions, GateEvents } from './gate-events.js';
+
 /** The handler of `gate.route(path, handler)`: the Node request, and `session.params` typed from `TPath`. */
 type RouteHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
-
-/** The events of a {@link Gate}, for metrics and tracing. */
-export interface GateEvents<TUser> {
-  /** A session opened (after the 101, before the handler runs). */
-  open: [session: Session<TUser>];
-  /** A session closed. */
-  close: [session: Session<TUser>, code: number, reason: string];
-  /** An upgrade was refused with an HTTP status. */
-  reject: [info: { status: number; reason: string; url: string; ip: string }];
-  /** An error that was not the client's fault (also passed to `onError`). */
-  error: [err: unknown, ctx: { phase: string; session?: Session<TUser> | undefined }];
-  /**
-   * A topic with history skipped, on this node, messages that cannot be replayed (its history was lost, or
-   * they had left it); its local sessions also get a session `reset` event.
-   */
-  reset: [topic: string, info: ResetInfo];
-  /** Someone joined or left a topic's presence, on any node. */
-  presence: [topic: string, change: PresenceChange];
-  // Telemetry hooks (`@wsgate/core/otel`): emitted only while someone listens, so they cost nothing otherwise.
-  /** A handshake began: the request has passed no check yet (the start of a handshake span). */
-  upgrade: [req: IncomingMessage];
-  /**
-   * A handshake that began with `upgrade` ended: `status` 101 with its session, a refusal's HTTP status, or 0
-   * when the client left first. `route` is the route pattern when one was matched (`accept()` was called).
-   */
-  handshake: [
-    req: IncomingMessage,
-    result: {
-      status: number;
-      reason: string;
-      route: string | undefined;
-      session: Session<TUser> | undefined;
-    },
-  ];
-  /** A published message (from this node or the broker) was written to `delivered` local sessions (>= 1). */
-  publish: [topic: string, delivered: number];
-}
-
-/** Options of {@link Gate.close}. */
-export interface CloseOptions {
-  /** Close code every session receives. @default 1001 */
-  code?: number;
-  /** Close reason. @default 'server shutting down' */
-  reason?: string;
-  /** Milliseconds to wait for clients to finish the closing handshake before terminating them. @default 5000 */
-  timeout?: number;
-  /**
-   * Rolling deploy: spread the closes evenly over this many milliseconds instead of sending them all at
-   * once, so clients do not reconnect to the remaining nodes in one burst. New upgrades get 503 with
-   * `Retry-After` from the start; `timeout` counts from the end of the window. Pair it with code 1012
-   * (service restart), whose default reason is `'server restarting'`. @default 0
-   */
-  drain?: number;
-}
 
 interface Route<TUser> {
   handler: Handler<TUser, IncomingMessage>;
