@@ -9,7 +9,7 @@ import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js
 import type { CloseOptions, GateEvents } from './gate-events.js';
 import { injectBridge } from './http2/inject-bridge.js';
 import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
-import { consoleLogger, type Logger, redactUrl } from './logger.js';
+import { consoleLogger, type Logger } from './logger.js';
 import {
   defaultRefusalLogLevel,
   type GateOptions,
@@ -19,6 +19,7 @@ import {
   validateGateOptions,
   validateRouteOptions,
 } from './options.js';
+import { Reporter } from './report.js';
 import { routeArgs } from './routes/route-args.js';
 import type { RouteParams } from './routes/route-params.js';
 import { canonicalTarget, RouteTable, splitUrl } from './routes/router.js';
@@ -82,6 +83,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #hostMemo: HostMemo = {};
   readonly #stats = new StatsCounter();
   readonly #trust: TrustFn;
+  readonly #reporter: Reporter<TUser>;
   readonly #refusals: RefusalPath;
   readonly #broker: Broker;
   readonly #topics: Topics;
@@ -108,11 +110,12 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     }
     this.options = options;
     this.logger = options.logger ?? consoleLogger;
+    this.#reporter = new Reporter(this, options, this.logger);
     this.#defaults = resolveSettings(options);
     this.#trust = compileTrust(options.trustProxy);
     this.#refusals = new RefusalPath({
       stats: this.#stats,
-      emit: (info) => this.#emitSafe('reject', info),
+      emit: (info) => this.#reporter.emit('reject', info),
       logger: this.logger,
       level: options.logRefusals ?? defaultRefusalLogLevel(),
     });
@@ -122,16 +125,16 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       pendingHandshakes: options.limits?.pendingHandshakes ?? 1_000,
     };
     this.#broker = options.broker ?? memoryBroker();
-    this.#topics = new Topics(this.#broker, this.#stats, (err) => this.#report(err, 'broker'), {
+    this.#topics = new Topics(this.#broker, this.#stats, (err) => this.#reporter.report(err, 'broker'), {
       history: options.history,
-      onReset: (topic, info) => this.#emitSafe('reset', topic, info),
+      onReset: (topic, info) => this.#reporter.emit('reset', topic, info),
     });
     this.#broker.init?.({
-      onError: (err) => this.#report(err, 'broker'),
+      onError: (err) => this.#reporter.report(err, 'broker'),
       resync: () => this.#topics.history?.resync(),
-      presence: (topic, change) => this.#emitSafe('presence', topic, change),
+      presence: (topic, change) => this.#reporter.emit('presence', topic, change),
     });
-    this.#topics.onDelivered = (topic, count) => this.#emitSafe('publish', topic, count); // telemetry hook
+    this.#topics.onDelivered = (topic, count) => this.#reporter.emit('publish', topic, count); // telemetry hook
     const hb = options.heartbeat;
     if (hb !== false) {
       this.#heartbeat = new Heartbeat(
@@ -280,7 +283,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * to `onError` with phase `'framework'`; a 4xx is an answer, not a fault, and is not reported.
    */
   protected frameworkError(err: unknown, req: IncomingMessage): void {
-    if (!errorAnswer(err).expected) this.#report(err, 'framework', undefined, req);
+    if (!errorAnswer(err).expected) this.#reporter.report(err, 'framework', undefined, req);
   }
 
   /**
@@ -405,7 +408,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       return upgrade;
     } catch (err) {
       if (err instanceof URIError) return this.#refuse(req, socket, 400, 'Malformed URL');
-      this.#report(err, 'upgrade', undefined, req);
+      this.#reporter.report(err, 'upgrade', undefined, req);
       return this.#refuse(req, socket, 500, 'Internal Server Error');
     }
   }
@@ -438,7 +441,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     try {
       run(upgrade);
     } catch (err) {
-      this.#report(err, 'upgrade', undefined, req);
+      this.#reporter.report(err, 'upgrade', undefined, req);
       upgrade.reject(500, 'Internal Server Error');
     }
   }
@@ -554,7 +557,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     try {
       await this.#broker.close();
     } catch (err) {
-      this.#report(err, 'broker');
+      this.#reporter.report(err, 'broker');
     }
     this.#ws.close();
   }
@@ -566,7 +569,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     try {
       return should(req) !== false;
     } catch (err) {
-      this.#report(err, 'upgrade', undefined, req);
+      this.#reporter.report(err, 'upgrade', undefined, req);
       if (this.#begin(req, socket)) this.#refuse(req, socket, 500, 'Internal Server Error');
       return undefined;
     }
@@ -576,7 +579,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   #begin(req: IncomingMessage, socket: Duplex): boolean {
     take(socket);
     guard(socket);
-    this.#emitSafe('upgrade', req); // telemetry hook: a handshake span starts here
+    this.#reporter.emit('upgrade', req); // telemetry hook: a handshake span starts here
     try {
       const invalid = checkUpgradeRequest(req);
       if (invalid) return this.#refuse(req, socket, invalid.status, invalid.reason, invalid.headers) ?? false;
@@ -614,30 +617,14 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   ): null {
     const refused = this.#refusals.refuse(req, { status, reason, headers }, socket);
     // Telemetry hook: the end of a handshake refused before it had a PreparedUpgrade.
-    if (this.listenerCount('handshake') > 0)
-      this.#emitSafe('handshake', req, { status, reason, route: this.#matchedRoute, session: undefined });
+    if (this.#reporter.listening('handshake'))
+      this.#reporter.emit('handshake', req, {
+        status,
+        reason,
+        route: this.#matchedRoute,
+        session: undefined,
+      });
     return refused;
-  }
-
-  #report(err: unknown, phase: string, session?: Session<TUser>, req?: IncomingMessage): void {
-    try {
-      this.options.onError?.(err, { session, req, phase });
-    } catch (inner) {
-      this.logger.error({ err: inner }, 'wsgate: onError threw');
-    }
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', err, { phase, session });
-      } catch (inner) {
-        this.logger.error({ err: inner }, 'wsgate: an error listener threw');
-      }
-    }
-    if (!this.options.onError) {
-      this.logger.error(
-        { err, phase, url: redactUrl(req?.url ?? session?.url) },
-        `wsgate: error in ${phase}`,
-      );
-    }
   }
 
   readonly #sessionHost: SessionHost = {
@@ -652,10 +639,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       this.sessions._set.delete(session as Session<TUser>);
       this.#release(session._ipKey);
       this.#heartbeat?.update();
-      this.#emitSafe('close', session as Session<TUser>, code, reason);
+      this.#reporter.emit('close', session as Session<TUser>, code, reason);
     },
     listenerError: (err, session) => {
-      this.#report(err, 'handler', session as Session<TUser>);
+      this.#reporter.report(err, 'handler', session as Session<TUser>);
       if (session.readyState === 1) session.close(closeFor.handlerFailed.code, closeFor.handlerFailed.reason);
     },
     socketError: (err, session) => {
@@ -673,13 +660,18 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     handshakeInfo: this.#ws.handshakeInfo,
     sessionHost: this.#sessionHost,
     handlers: new HandlerQueue(),
-    report: (err, phase, session, req) => this.#report(err, phase, session, req),
+    report: (err, phase, session, req) => this.#reporter.report(err, phase, session, req),
     released: (upgrade, session, status, reason) => {
       this.#pending.delete(upgrade);
       // Telemetry hook: the end of every prepared handshake (opened, refused, or the client left).
-      if (this.listenerCount('handshake') > 0) {
+      if (this.#reporter.listening('handshake')) {
         const route = session?.route ?? upgrade.route;
-        this.#emitSafe('handshake', upgrade.req, { status, reason, route, session: session ?? undefined });
+        this.#reporter.emit('handshake', upgrade.req, {
+          status,
+          reason,
+          route,
+          session: session ?? undefined,
+        });
       }
       if (session) session._ipKey = upgrade.ipKey;
       else this.#release(upgrade.ipKey);
@@ -691,25 +683,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       this.#heartbeat?.update();
       // A handshake that completed while close() runs missed its snapshot of the sessions: close it too.
       if (this.#closeWith) session.close(this.#closeWith.code, this.#closeWith.reason);
-      this.#emitSafe('open', session);
+      this.#reporter.emit('open', session);
     },
   };
-
-  /**
-   * Emits a gate event for metrics and tracing. These listeners run inside ws's socket handlers, where a
-   * throw would take the whole process down, so a throwing listener is reported instead.
-   */
-  #emitSafe<K extends Exclude<keyof GateEvents<TUser>, 'error'>>(
-    event: K,
-    ...args: GateEvents<TUser>[K]
-  ): void {
-    if (this.listenerCount(event) === 0) return;
-    try {
-      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
-    } catch (err) {
-      this.#report(err, `${event} listener`);
-    }
-  }
 
   #release(key: string | undefined): void {
     if (key === undefined) return;
