@@ -32,6 +32,7 @@ import { type GateStats, StatsCounter } from './stats.js';
 import { type Broker, memoryBroker, type PresenceMember } from './topics/broker.js';
 import type { HistoryPage, Position } from './topics/positions.js';
 import { Topics } from './topics/topics.js';
+import { Admission } from './upgrade/admission.js';
 import { checkUpgradeRequest } from './upgrade/handshake.js';
 import { checkHost, type HostMemo } from './upgrade/hosts.js';
 import { errorAnswer } from './upgrade/http-error.js';
@@ -40,7 +41,7 @@ import { type InjectOptions, inject } from './upgrade/inject.js';
 import { checkOrigin } from './upgrade/origin.js';
 import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade/prepared-upgrade.js';
 import { clientInfo, compileTrust, ipKey, type TrustFn } from './upgrade/proxy.js';
-import { peerAddress, RefusalPath } from './upgrade/refusal.js';
+import { peerAddress, type Refusal, RefusalPath } from './upgrade/refusal.js';
 import { writeRejection } from './upgrade/reject.js';
 import { HandlerQueue } from './upgrade/run-handler.js';
 import { guard, loopbackBound, take, taken } from './upgrade/socket-guard.js';
@@ -73,8 +74,6 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #defaults: Settings<TUser>;
   readonly #settings = new WeakMap<RouteOptions<TUser>, Settings<TUser>>();
   readonly #routes = new RouteTable<Route<TUser>>();
-  readonly #pending = new Set<PreparedUpgrade<TUser>>();
-  readonly #perIp = new Map<string, number>();
   /** `runFramework` bound once, not a closure per upgrade. */
   readonly #runFramework = (upgrade: PreparedUpgrade<TUser>): void => this.runFramework?.(upgrade);
   readonly #ws = new WsServers(() => this.options.closeTimeout ?? 5_000);
@@ -88,7 +87,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #broker: Broker;
   readonly #topics: Topics;
   readonly #heartbeat: Heartbeat | undefined;
-  readonly #limits: { connections: number; connectionsPerIp: number; pendingHandshakes: number };
+  readonly #admission: Admission<TUser>;
   #originOverrides = 0;
   #closing: Promise<void> | undefined;
   #closeWith: { code: number; reason: string } | undefined;
@@ -119,11 +118,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       logger: this.logger,
       level: options.logRefusals ?? defaultRefusalLogLevel(),
     });
-    this.#limits = {
-      connections: options.limits?.connections ?? 10_000,
-      connectionsPerIp: options.limits?.connectionsPerIp ?? 100,
-      pendingHandshakes: options.limits?.pendingHandshakes ?? 1_000,
-    };
+    this.#admission = new Admission(options.limits);
     this.#broker = options.broker ?? memoryBroker();
     this.#topics = new Topics(this.#broker, this.#stats, (err) => this.#reporter.report(err, 'broker'), {
       history: options.history,
@@ -363,22 +358,12 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     try {
       if (this.#closing)
         return this.#refuse(req, socket, 503, 'Server is shutting down', { 'Retry-After': '5' });
-      // Handshakes in progress count: concurrent upgrades behind a slow authenticate or middleware would
-      // otherwise all pass this check before the first of them opens.
-      if (this.sessions.size + this.#pending.size >= this.#limits.connections) {
-        return this.#refuse(req, socket, 503, 'Too many connections', { 'Retry-After': '5' });
-      }
-      if (this.#pending.size >= this.#limits.pendingHandshakes) {
-        return this.#refuse(req, socket, 503, 'Too many pending handshakes', { 'Retry-After': '1' });
-      }
+      const full = this.#admission.full(this.sessions.size);
+      if (full) return this.#refuse(req, socket, full.status, full.reason, full.headers);
       const client = clientInfo(req, this.#trust);
       const key = ipKey(client.ip);
-      const fromIp = this.#perIp.get(key) ?? 0;
-      if (fromIp >= this.#limits.connectionsPerIp) {
-        return this.#refuse(req, socket, 429, 'Too many connections from this address', {
-          'Retry-After': '5',
-        });
-      }
+      const fullFor = this.#admission.fullFor(key);
+      if (fullFor) return this.#refuse(req, socket, fullFor.status, fullFor.reason, fullFor.headers);
       const peerTrusted = this.#trust(peerAddress(req), 0);
       const hostRefusal = checkHost(
         this.options.allowedHosts,
@@ -403,8 +388,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
         settings.handshakeTimeout,
       );
       upgrade.originRefusal = originRefusal;
-      this.#pending.add(upgrade);
-      this.#perIp.set(key, fromIp + 1);
+      this.#admission.admit(upgrade);
       return upgrade;
     } catch (err) {
       if (err instanceof URIError) return this.#refuse(req, socket, 400, 'Malformed URL');
@@ -495,7 +479,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     const s = this.#stats;
     return {
       open: this.sessions.size,
-      pending: this.#pending.size,
+      pending: this.#admission.pending.size,
       accepted: s.accepted,
       rejected: { ...s.rejected },
       messagesIn: s.messagesIn,
@@ -550,7 +534,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     const { code, reason } = closeFor.shutdown(options.code, options.reason);
     const { timeout = 5_000, drain = 0 } = options;
     this.#closeWith = { code, reason };
-    for (const upgrade of [...this.#pending])
+    for (const upgrade of [...this.#admission.pending])
       upgrade.reject(503, 'Server is shutting down', { 'Retry-After': '5' });
     await closeSessions([...this.sessions], this.sessions, { code, reason, timeout, drain });
     this.#heartbeat?.stop();
@@ -613,7 +597,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     socket: Duplex,
     status: number,
     reason: string,
-    headers?: Record<string, string>,
+    headers?: Refusal['headers'],
   ): null {
     const refused = this.#refusals.refuse(req, { status, reason, headers }, socket);
     // Telemetry hook: the end of a handshake refused before it had a PreparedUpgrade.
@@ -637,7 +621,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     },
     sessionClosed: (session, code, reason) => {
       this.sessions._set.delete(session as Session<TUser>);
-      this.#release(session._ipKey);
+      this.#admission.release(session._ipKey);
       this.#heartbeat?.update();
       this.#reporter.emit('close', session as Session<TUser>, code, reason);
     },
@@ -662,7 +646,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     handlers: new HandlerQueue(),
     report: (err, phase, session, req) => this.#reporter.report(err, phase, session, req),
     released: (upgrade, session, status, reason) => {
-      this.#pending.delete(upgrade);
+      this.#admission.settled(upgrade);
       // Telemetry hook: the end of every prepared handshake (opened, refused, or the client left).
       if (this.#reporter.listening('handshake')) {
         const route = session?.route ?? upgrade.route;
@@ -674,7 +658,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
         });
       }
       if (session) session._ipKey = upgrade.ipKey;
-      else this.#release(upgrade.ipKey);
+      else this.#admission.release(upgrade.ipKey);
     },
     refuse: (req, refusal, socket) => this.#refusals.refuse(req, refusal, socket),
     opened: (session) => {
@@ -687,18 +671,11 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     },
   };
 
-  #release(key: string | undefined): void {
-    if (key === undefined) return;
-    const n = (this.#perIp.get(key) ?? 1) - 1;
-    if (n <= 0) this.#perIp.delete(key);
-    else this.#perIp.set(key, n);
-  }
-
   /** @internal for tests: per-IP counters and pending handshakes are back to zero. */
   _counters(): { pending: number; perIp: number; sessions: number; topics: number } {
     return {
-      pending: this.#pending.size,
-      perIp: this.#perIp.size,
+      pending: this.#admission.pending.size,
+      perIp: this.#admission.addresses,
       sessions: this.sessions.size,
       topics: this.#topics.size,
     };
