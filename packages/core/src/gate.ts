@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { checkClose, closeFor } from './close-policy.js';
+import { closeFor } from './close-policy.js';
 import { type AsyncApiDocument, type AsyncApiOptions, buildAsyncApi } from './contracts/asyncapi.js';
 import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js';
 import type { CloseOptions, GateEvents } from './gate-events.js';
@@ -27,7 +27,7 @@ import { Heartbeat } from './session/heartbeat.js';
 import type { SendData, Session } from './session/session.js';
 import type { SessionHost } from './session/session-host.js';
 import { SessionSet } from './session/sessions.js';
-import { closeSessions } from './shutdown/close-sessions.js';
+import { Shutdown } from './shutdown/shutdown.js';
 import { type GateStats, StatsCounter } from './stats.js';
 import { type Broker, memoryBroker, type PresenceMember } from './topics/broker.js';
 import type { HistoryPage, Position } from './topics/positions.js';
@@ -87,10 +87,9 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #broker: Broker;
   readonly #topics: Topics;
   readonly #heartbeat: Heartbeat | undefined;
+  readonly #shutdown: Shutdown<TUser>;
   readonly #admission: Admission<TUser>;
   #originOverrides = 0;
-  #closing: Promise<void> | undefined;
-  #closeWith: { code: number; reason: string } | undefined;
   #injectServer: Server | undefined;
   /** The route core-alone matched, while its `prepare` runs (the 'handshake' event's `route`). */
   #matchedRoute: string | undefined;
@@ -138,11 +137,19 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
         hb?.timeout ?? 10_000,
       );
     }
+    this.#shutdown = new Shutdown({
+      sessions: this.sessions,
+      admission: this.#admission,
+      heartbeat: this.#heartbeat,
+      broker: this.#broker,
+      ws: this.#ws,
+      reporter: this.#reporter,
+    });
   }
 
   /** Whether `close()` has been called. */
   get closing(): boolean {
-    return this.#closing !== undefined;
+    return this.#shutdown.closing;
   }
 
   /**
@@ -356,7 +363,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   ): PreparedUpgrade<TUser> | null {
     if (!this.#begin(req, socket)) return null;
     try {
-      if (this.#closing)
+      if (this.#shutdown.closing)
         return this.#refuse(req, socket, 503, 'Server is shutting down', { 'Retry-After': '5' });
       const full = this.#admission.full(this.sessions.size);
       if (full) return this.#refuse(req, socket, full.status, full.reason, full.headers);
@@ -519,31 +526,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * keeps the process alive.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (!this.#closing) {
-      // Validated before anything is refused: a bad code would otherwise surface half-way through.
-      checkClose(options.code, options.reason);
-      const d = options.drain;
-      if (d !== undefined && (typeof d !== 'number' || !Number.isFinite(d) || d < 0))
-        throw new TypeError(`wsgate: close drain must be a non-negative number of ms, got ${String(d)}`);
-    }
-    this.#closing ??= this.#shutdown(options);
-    return this.#closing;
-  }
-
-  async #shutdown(options: CloseOptions): Promise<void> {
-    const { code, reason } = closeFor.shutdown(options.code, options.reason);
-    const { timeout = 5_000, drain = 0 } = options;
-    this.#closeWith = { code, reason };
-    for (const upgrade of [...this.#admission.pending])
-      upgrade.reject(503, 'Server is shutting down', { 'Retry-After': '5' });
-    await closeSessions([...this.sessions], this.sessions, { code, reason, timeout, drain });
-    this.#heartbeat?.stop();
-    try {
-      await this.#broker.close();
-    } catch (err) {
-      this.#reporter.report(err, 'broker');
-    }
-    this.#ws.close();
+    return this.#shutdown.close(options);
   }
 
   /** `options.shouldHandle` for an attached server's upgrade; undefined when it threw and 500 was sent. */
@@ -666,7 +649,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       this.sessions._set.add(session);
       this.#heartbeat?.update();
       // A handshake that completed while close() runs missed its snapshot of the sessions: close it too.
-      if (this.#closeWith) session.close(this.#closeWith.code, this.#closeWith.reason);
+      const closeWith = this.#shutdown.closeWith;
+      if (closeWith) session.close(closeWith.code, closeWith.reason);
       this.#reporter.emit('open', session);
     },
   };
