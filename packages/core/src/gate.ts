@@ -4,8 +4,9 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { closeFor } from './close-policy.js';
-import { type AsyncApiDocument, type AsyncApiOptions, buildAsyncApi } from './contracts/asyncapi.js';
+import type { AsyncApiDocument, AsyncApiOptions } from './contracts/asyncapi.js';
 import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js';
+import { DescribedRoutes } from './contracts/described-routes.js';
 import type { CloseOptions, GateEvents } from './gate-events.js';
 import { injectBridge } from './http2/inject-bridge.js';
 import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
@@ -81,6 +82,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #loopback = new WeakMap<object, boolean>();
   readonly #hostMemo: HostMemo = {};
   readonly #stats = new StatsCounter();
+  /** Routes for `asyncapi()`: core's own, and those adapters declare. */
+  readonly #described = new DescribedRoutes();
   readonly #trust: TrustFn;
   readonly #reporter: Reporter<TUser>;
   readonly #refusals: RefusalPath;
@@ -180,15 +183,12 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     return this;
   }
 
-  /** Routes for `asyncapi()`: core's own, and those adapters declare (contracts/asyncapi.ts). */
-  readonly #described = new Map<string, RouteOptions<TUser> | undefined>();
-
   /**
    * For adapters: records a WebSocket route's path and options for `gate.asyncapi()` (core routes are
    * recorded by `route`). The path is the pattern as declared (`/rooms/:room`).
    */
   describeRoute(path: string, options: RouteOptions<TUser> | undefined): void {
-    if (typeof path === 'string') this.#described.set(path, options);
+    this.#described.describe(path, options);
   }
 
   /**
@@ -197,10 +197,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * `send` schema), each converted to JSON Schema by the schema library's own export.
    */
   asyncapi(options: AsyncApiOptions): AsyncApiDocument {
-    return buildAsyncApi(
-      [...this.#described].map(([path, o]) => ({ path, options: o })),
-      options,
-    );
+    return this.#described.asyncapi(options);
   }
 
   /**
