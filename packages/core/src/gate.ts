@@ -3,11 +3,11 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { closeFor } from './close-policy.js';
 import type { AsyncApiDocument, AsyncApiOptions } from './contracts/asyncapi.js';
 import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js';
 import { DescribedRoutes } from './contracts/described-routes.js';
 import type { CloseOptions, GateEvents } from './gate-events.js';
+import { GateUpgradeHost } from './gate-hosts.js';
 import { injectBridge } from './http2/inject-bridge.js';
 import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
 import { consoleLogger, type Logger } from './logger.js';
@@ -15,18 +15,16 @@ import {
   defaultRefusalLogLevel,
   type GateOptions,
   type RouteOptions,
-  resolveSettings,
   type Settings,
   validateGateOptions,
-  validateRouteOptions,
 } from './options.js';
 import { Reporter } from './report.js';
 import { routeArgs } from './routes/route-args.js';
 import type { RouteParams } from './routes/route-params.js';
+import { RouteSettings } from './routes/route-settings.js';
 import { canonicalTarget, RouteTable, splitUrl } from './routes/router.js';
 import { Heartbeat } from './session/heartbeat.js';
 import type { SendData, Session } from './session/session.js';
-import type { SessionHost } from './session/session-host.js';
 import { SessionSet } from './session/sessions.js';
 import { Shutdown } from './shutdown/shutdown.js';
 import { type GateStats, StatsCounter } from './stats.js';
@@ -40,11 +38,10 @@ import { errorAnswer } from './upgrade/http-error.js';
 import { afterInFlight } from './upgrade/in-flight.js';
 import { type InjectOptions, inject } from './upgrade/inject.js';
 import { checkOrigin } from './upgrade/origin.js';
-import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade/prepared-upgrade.js';
+import { type Handler, PreparedUpgrade } from './upgrade/prepared-upgrade.js';
 import { clientInfo, compileTrust, ipKey, type TrustFn } from './upgrade/proxy.js';
 import { peerAddress, type Refusal, RefusalPath } from './upgrade/refusal.js';
 import { writeRejection } from './upgrade/reject.js';
-import { HandlerQueue } from './upgrade/run-handler.js';
 import { guard, loopbackBound, take, taken } from './upgrade/socket-guard.js';
 import { WsServers } from './upgrade/ws-servers.js';
 
@@ -72,8 +69,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   /** The logger in use. */
   readonly logger: Logger;
 
-  readonly #defaults: Settings<TUser>;
-  readonly #settings = new WeakMap<RouteOptions<TUser>, Settings<TUser>>();
+  readonly #settings: RouteSettings<TUser>;
   readonly #routes = new RouteTable<Route<TUser>>();
   /** `runFramework` bound once, not a closure per upgrade. */
   readonly #runFramework = (upgrade: PreparedUpgrade<TUser>): void => this.runFramework?.(upgrade);
@@ -91,8 +87,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   readonly #topics: Topics;
   readonly #heartbeat: Heartbeat | undefined;
   readonly #shutdown: Shutdown<TUser>;
+  readonly #upgradeHost: GateUpgradeHost<TUser>;
   readonly #admission: Admission<TUser>;
-  #originOverrides = 0;
   #injectServer: Server | undefined;
   /** The route core-alone matched, while its `prepare` runs (the 'handshake' event's `route`). */
   #matchedRoute: string | undefined;
@@ -112,7 +108,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     this.options = options;
     this.logger = options.logger ?? consoleLogger;
     this.#reporter = new Reporter(this, options, this.logger);
-    this.#defaults = resolveSettings(options);
+    this.#settings = new RouteSettings(options);
     this.#trust = compileTrust(options.trustProxy);
     this.#refusals = new RefusalPath({
       stats: this.#stats,
@@ -140,14 +136,21 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
         hb?.timeout ?? 10_000,
       );
     }
-    this.#shutdown = new Shutdown({
+    const parts = {
       sessions: this.sessions,
+      stats: this.#stats,
+      topics: this.#topics,
       admission: this.#admission,
       heartbeat: this.#heartbeat,
-      broker: this.#broker,
-      ws: this.#ws,
       reporter: this.#reporter,
-    });
+      logger: this.logger,
+      broker: this.#broker,
+      settings: this.#settings,
+      ws: this.#ws,
+      refusals: this.#refusals,
+    };
+    this.#shutdown = new Shutdown(parts);
+    this.#upgradeHost = new GateUpgradeHost({ ...parts, shutdown: this.#shutdown });
   }
 
   /** Whether `close()` has been called. */
@@ -205,15 +208,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * this when a route is defined, so bad options fail at startup rather than on the first upgrade.
    */
   settings(options: RouteOptions<TUser> | undefined): Settings<TUser> {
-    if (options === undefined) return this.#defaults;
-    let s = this.#settings.get(options);
-    if (!s) {
-      validateRouteOptions(options as Record<string, unknown>);
-      s = resolveSettings(this.options, options);
-      this.#settings.set(options, s);
-      if (options.origins !== undefined || options.requireOrigin !== undefined) this.#originOverrides++;
-    }
-    return s;
+    return this.#settings.get(options);
   }
 
   /**
@@ -236,7 +231,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       guard(socket);
       // Every answer (a 500 from shouldHandle, the late 404, the upgrade) waits for a pipelined page.
       const run = () => decide(req, socket, head);
-      if (!afterInFlight(socket, run, this.#defaults.handshakeTimeout)) run();
+      if (!afterInFlight(socket, run, this.#settings.defaults.handshakeTimeout)) run();
     };
     // HTTP/2 (issue 21): each extended CONNECT stream arrives here as an upgrade's (req, socket, head).
     const detachHttp2 = isHttp2Server(server) ? listenHttp2(server, listener) : noop;
@@ -308,7 +303,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     }
     take(socket);
     const run = () => this.#handle(req, socket, head, match);
-    if (!afterInFlight(socket, run, this.#defaults.handshakeTimeout)) run();
+    if (!afterInFlight(socket, run, this.#settings.defaults.handshakeTimeout)) run();
     return true;
   }
 
@@ -376,10 +371,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
         this.#hostMemo,
       );
       if (hostRefusal) return this.#refuse(req, socket, client.host ? 403 : 400, hostRefusal);
-      const settings = routeOptions ? this.settings(routeOptions) : this.#defaults;
+      const settings = routeOptions ? this.#settings.get(routeOptions) : this.#settings.defaults;
       const originRefusal = checkOrigin(settings.origins, settings.requireOrigin, req, client);
       // A route with its own Origin policy may still admit it; adapters learn the route later, in accept.
-      if (originRefusal && (routeOptions !== undefined || this.#originOverrides === 0)) {
+      if (originRefusal && (routeOptions !== undefined || !this.#settings.originOverrides)) {
         return this.#refuse(req, socket, 403, originRefusal);
       }
       const upgrade = new PreparedUpgrade<TUser>(
@@ -415,7 +410,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   ): void {
     guard(socket);
     const go = () => this.#handleWith(req, socket, head, run);
-    if (!afterInFlight(socket, go, this.#defaults.handshakeTimeout)) go();
+    if (!afterInFlight(socket, go, this.#settings.defaults.handshakeTimeout)) go();
   }
 
   #handleWith(
@@ -565,7 +560,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       // Not a refusal of the gate's (it declined the upgrade): nothing counted, emitted or logged.
       if ((socket as Socket).bytesWritten === written)
         writeRejection(socket, 404, 'No WebSocket route matches this path');
-    }, this.#defaults.handshakeTimeout);
+    }, this.#settings.defaults.handshakeTimeout);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
     // A client that gave up on its side needs no 404: release the socket now, not at the timeout.
@@ -590,67 +585,6 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
       });
     return refused;
   }
-
-  readonly #sessionHost: SessionHost = {
-    stats: this.#stats,
-    topics: {
-      join: (topic, session, options) => this.#topics.join(topic, session, options),
-      leave: (topic, session) => this.#topics.leave(topic, session),
-      publish: (topic, data, except) => this.#topics.publish(topic, data, except),
-      source: (topic, ready) => this.#topics.source(topic, ready), // wsgate.v1 resume (protocol/)
-    },
-    sessionClosed: (session, code, reason) => {
-      this.sessions._set.delete(session as Session<TUser>);
-      this.#admission.release(session._ipKey);
-      this.#heartbeat?.update();
-      this.#reporter.emit('close', session as Session<TUser>, code, reason);
-    },
-    listenerError: (err, session) => {
-      this.#reporter.report(err, 'handler', session as Session<TUser>);
-      if (session.readyState === 1) session.close(closeFor.handlerFailed.code, closeFor.handlerFailed.reason);
-    },
-    socketError: (err, session) => {
-      const code = (err as { code?: string }).code;
-      // Protocol errors are the client's fault: ws closes with the right code; a debug line is enough.
-      if (typeof code === 'string' && code.startsWith('WS_ERR_'))
-        this.logger.debug?.({ err, session: session.id }, 'wsgate: protocol error');
-      else this.logger.warn({ err, session: session.id }, 'wsgate: socket error');
-    },
-  };
-
-  readonly #upgradeHost: UpgradeHost<TUser> = {
-    settings: (options) => this.settings(options),
-    wss: (settings) => this.#ws.for(settings),
-    handshakeInfo: this.#ws.handshakeInfo,
-    sessionHost: this.#sessionHost,
-    handlers: new HandlerQueue(),
-    report: (err, phase, session, req) => this.#reporter.report(err, phase, session, req),
-    released: (upgrade, session, status, reason) => {
-      this.#admission.settled(upgrade);
-      // Telemetry hook: the end of every prepared handshake (opened, refused, or the client left).
-      if (this.#reporter.listening('handshake')) {
-        const route = session?.route ?? upgrade.route;
-        this.#reporter.emit('handshake', upgrade.req, {
-          status,
-          reason,
-          route,
-          session: session ?? undefined,
-        });
-      }
-      if (session) session._ipKey = upgrade.ipKey;
-      else this.#admission.release(upgrade.ipKey);
-    },
-    refuse: (req, refusal, socket) => this.#refusals.refuse(req, refusal, socket),
-    opened: (session) => {
-      this.#stats.accepted++;
-      this.sessions._set.add(session);
-      this.#heartbeat?.update();
-      // A handshake that completed while close() runs missed its snapshot of the sessions: close it too.
-      const closeWith = this.#shutdown.closeWith;
-      if (closeWith) session.close(closeWith.code, closeWith.reason);
-      this.#reporter.emit('open', session);
-    },
-  };
 
   /** @internal for tests: per-IP counters and pending handshakes are back to zero. */
   _counters(): { pending: number; perIp: number; sessions: number; topics: number } {
