@@ -1,61 +1,37 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { AsyncApiDocument, AsyncApiOptions } from './contracts/asyncapi.js';
 import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js';
-import { DescribedRoutes } from './contracts/described-routes.js';
 import type { CloseOptions, GateEvents } from './gate-events.js';
-import { GateUpgradeHost } from './gate-hosts.js';
-import { injectBridge } from './http2/inject-bridge.js';
-import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
+import { composeGate, type GateParts } from './gate-parts.js';
+import type { AnyHttp2Server } from './http2/listen.js';
 import { consoleLogger, type Logger } from './logger.js';
-import {
-  defaultRefusalLogLevel,
-  type GateOptions,
-  type RouteOptions,
-  type Settings,
-  validateGateOptions,
-} from './options.js';
-import { Reporter } from './report.js';
+import { type GateOptions, type RouteOptions, type Settings, validateGateOptions } from './options.js';
 import { routeArgs } from './routes/route-args.js';
 import type { RouteParams } from './routes/route-params.js';
-import { RouteSettings } from './routes/route-settings.js';
-import { canonicalTarget, RouteTable, splitUrl } from './routes/router.js';
-import { Heartbeat } from './session/heartbeat.js';
 import type { SendData, Session } from './session/session.js';
 import { SessionSet } from './session/sessions.js';
-import { Shutdown } from './shutdown/shutdown.js';
-import { type GateStats, StatsCounter } from './stats.js';
-import { type Broker, memoryBroker, type PresenceMember } from './topics/broker.js';
+import type { GateStats } from './stats.js';
+import type { PresenceMember } from './topics/broker.js';
+import { readHistory } from './topics/history.js';
 import type { HistoryPage, Position } from './topics/positions.js';
-import { Topics } from './topics/topics.js';
-import { Admission } from './upgrade/admission.js';
-import { checkUpgradeRequest } from './upgrade/handshake.js';
-import { checkHost, type HostMemo } from './upgrade/hosts.js';
+import { attachOnListen } from './upgrade/attach.js';
 import { errorAnswer } from './upgrade/http-error.js';
-import { afterInFlight } from './upgrade/in-flight.js';
 import { type InjectOptions, inject } from './upgrade/inject.js';
-import { checkOrigin } from './upgrade/origin.js';
-import { type Handler, PreparedUpgrade } from './upgrade/prepared-upgrade.js';
-import { clientInfo, compileTrust, ipKey, type TrustFn } from './upgrade/proxy.js';
-import { peerAddress, type Refusal, RefusalPath } from './upgrade/refusal.js';
-import { writeRejection } from './upgrade/reject.js';
-import { guard, loopbackBound, take, taken } from './upgrade/socket-guard.js';
-import { WsServers } from './upgrade/ws-servers.js';
+import type { Handler, PreparedUpgrade } from './upgrade/prepared-upgrade.js';
 
 export type { CloseOptions, GateEvents } from './gate-events.js';
 
+// The facade: each public method hands its call to the one part that owns it. The parts are built and
+// wired in gate-parts.ts; in the order an upgrade meets them: upgrade/attach.ts (servers), upgrade/
+// dispatch.ts (framework or core routes), routes/core-routes.ts, upgrade/entrance.ts (checks, with
+// upgrade/admission.ts for limits), upgrade/prepared-upgrade.ts (accept), gate-hosts.ts (what upgrades
+// and sessions ask of their gate); besides them report.ts (errors, events), topics/, shutdown/.
+
 /** The handler of `gate.route(path, handler)`: the Node request, and `session.params` typed from `TPath`. */
 type RouteHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
-
-interface Route<TUser> {
-  handler: Handler<TUser, IncomingMessage>;
-  options: RouteOptions<TUser> | undefined;
-}
-
-const noop = (): void => {};
 
 /**
  * The WebSocket gate: one per app. Owns the upgrade pipeline, the sessions, topics, heartbeat and
@@ -69,29 +45,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   /** The logger in use. */
   readonly logger: Logger;
 
-  readonly #settings: RouteSettings<TUser>;
-  readonly #routes = new RouteTable<Route<TUser>>();
-  /** `runFramework` bound once, not a closure per upgrade. */
-  readonly #runFramework = (upgrade: PreparedUpgrade<TUser>): void => this.runFramework?.(upgrade);
-  readonly #ws = new WsServers(() => this.options.closeTimeout ?? 5_000);
-  readonly #attached = new Map<Server | AnyHttp2Server, { detach: () => void }>();
-  readonly #loopback = new WeakMap<object, boolean>();
-  readonly #hostMemo: HostMemo = {};
-  readonly #stats = new StatsCounter();
-  /** Routes for `asyncapi()`: core's own, and those adapters declare. */
-  readonly #described = new DescribedRoutes();
-  readonly #trust: TrustFn;
-  readonly #reporter: Reporter<TUser>;
-  readonly #refusals: RefusalPath;
-  readonly #broker: Broker;
-  readonly #topics: Topics;
-  readonly #heartbeat: Heartbeat | undefined;
-  readonly #shutdown: Shutdown<TUser>;
-  readonly #upgradeHost: GateUpgradeHost<TUser>;
-  readonly #admission: Admission<TUser>;
-  #injectServer: Server | undefined;
-  /** The route core-alone matched, while its `prepare` runs (the 'handshake' event's `route`). */
-  #matchedRoute: string | undefined;
+  /** What the gate is made of (gate-parts.ts); each method below hands its call to one part. */
+  readonly #parts: GateParts<TUser>;
 
   constructor(options: GateOptions<TUser> = {}) {
     super();
@@ -107,56 +62,18 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     }
     this.options = options;
     this.logger = options.logger ?? consoleLogger;
-    this.#reporter = new Reporter(this, options, this.logger);
-    this.#settings = new RouteSettings(options);
-    this.#trust = compileTrust(options.trustProxy);
-    this.#refusals = new RefusalPath({
-      stats: this.#stats,
-      emit: (info) => this.#reporter.emit('reject', info),
-      logger: this.logger,
-      level: options.logRefusals ?? defaultRefusalLogLevel(),
+    this.#parts = composeGate<TUser>(this, {
+      usesFramework: () => this.runFramework !== undefined,
+      runFramework: (upgrade) => this.runFramework?.(upgrade), // bound once, not per upgrade
     });
-    this.#admission = new Admission(options.limits);
-    this.#broker = options.broker ?? memoryBroker();
-    this.#topics = new Topics(this.#broker, this.#stats, (err) => this.#reporter.report(err, 'broker'), {
-      history: options.history,
-      onReset: (topic, info) => this.#reporter.emit('reset', topic, info),
-    });
-    this.#broker.init?.({
-      onError: (err) => this.#reporter.report(err, 'broker'),
-      resync: () => this.#topics.history?.resync(),
-      presence: (topic, change) => this.#reporter.emit('presence', topic, change),
-    });
-    this.#topics.onDelivered = (topic, count) => this.#reporter.emit('publish', topic, count); // telemetry hook
-    const hb = options.heartbeat;
-    if (hb !== false) {
-      this.#heartbeat = new Heartbeat(
-        this.sessions._set as Set<Session<unknown>>,
-        hb?.interval ?? 30_000,
-        hb?.timeout ?? 10_000,
-      );
-    }
-    const parts = {
-      sessions: this.sessions,
-      stats: this.#stats,
-      topics: this.#topics,
-      admission: this.#admission,
-      heartbeat: this.#heartbeat,
-      reporter: this.#reporter,
-      logger: this.logger,
-      broker: this.#broker,
-      settings: this.#settings,
-      ws: this.#ws,
-      refusals: this.#refusals,
-    };
-    this.#shutdown = new Shutdown(parts);
-    this.#upgradeHost = new GateUpgradeHost({ ...parts, shutdown: this.#shutdown });
   }
 
   /** Whether `close()` has been called. */
   get closing(): boolean {
-    return this.#shutdown.closing;
+    return this.#parts.shutdown.closing;
   }
+
+  // Routes, their settings and their documentation.
 
   /**
    * Registers a WebSocket route for core-alone use (`gate.attach(server)`). Patterns: `/rooms/:room`,
@@ -175,13 +92,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     a: RouteOptions<TUser> | Handler<TUser, IncomingMessage>,
     b?: Handler<TUser, IncomingMessage>,
   ): this {
-    const { options, handler } = routeArgs<RouteOptions<TUser>, Handler<TUser, IncomingMessage>>(
-      `route ${path}`,
-      a,
-      b,
-    );
+    const call = `route ${path}`;
+    const { options, handler } = routeArgs<RouteOptions<TUser>, Handler<TUser, IncomingMessage>>(call, a, b);
     if (options) this.settings(options);
-    this.#routes.add(path, { handler, options });
+    this.#parts.routes.add(path, handler, options);
     this.describeRoute(path, options);
     return this;
   }
@@ -191,7 +105,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * recorded by `route`). The path is the pattern as declared (`/rooms/:room`).
    */
   describeRoute(path: string, options: RouteOptions<TUser> | undefined): void {
-    this.#described.describe(path, options);
+    this.#parts.described.describe(path, options);
   }
 
   /**
@@ -200,7 +114,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * `send` schema), each converted to JSON Schema by the schema library's own export.
    */
   asyncapi(options: AsyncApiOptions): AsyncApiDocument {
-    return this.#described.asyncapi(options);
+    return this.#parts.described.asyncapi(options);
   }
 
   /**
@@ -208,8 +122,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * this when a route is defined, so bad options fail at startup rather than on the first upgrade.
    */
   settings(options: RouteOptions<TUser> | undefined): Settings<TUser> {
-    return this.#settings.get(options);
+    return this.#parts.settings.get(options);
   }
+
+  // Servers and the upgrade pipeline (upgrade/).
 
   /**
    * Listens for upgrades on a server. Idempotent per server. Returns a function that stops listening.
@@ -218,31 +134,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * is turned on for it.
    */
   attach(server: Server | AnyHttp2Server): () => void {
-    const existing = this.#attached.get(server);
-    if (existing) return existing.detach;
-    const decide = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const mine = this.#shouldHandle(req, socket);
-      if (mine === undefined || (mine && this.handleUpgrade(req, socket, head))) return;
-      // Not ours (`shouldHandle`, or `unmatched: 'ignore'`) and nobody else listens: answer 404 rather
-      // than leave the socket hanging.
-      if (server.listenerCount('upgrade') <= 1) this.#notFoundLater(socket);
-    };
-    const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      guard(socket);
-      // Every answer (a 500 from shouldHandle, the late 404, the upgrade) waits for a pipelined page.
-      const run = () => decide(req, socket, head);
-      if (!afterInFlight(socket, run, this.#settings.defaults.handshakeTimeout)) run();
-    };
-    // HTTP/2 (issue 21): each extended CONNECT stream arrives here as an upgrade's (req, socket, head).
-    const detachHttp2 = isHttp2Server(server) ? listenHttp2(server, listener) : noop;
-    const detach = () => {
-      server.off('upgrade', listener);
-      detachHttp2();
-      this.#attached.delete(server);
-    };
-    server.on('upgrade', listener);
-    this.#attached.set(server, { detach });
-    return detach;
+    return this.#parts.attachments.attach(server);
   }
 
   /**
@@ -250,17 +142,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * `app.listen(3000)` needs nothing more.
    */
   attachOnListen(app: { listen(...args: never[]): Server }): void {
-    const listen = app.listen;
-    const attach = (server: Server) => this.attach(server);
-    Object.defineProperty(app, 'listen', {
-      configurable: true,
-      writable: true,
-      value: function listenAndAttach(this: unknown, ...args: never[]): Server {
-        const server = listen.apply(this, args);
-        attach(server);
-        return server;
-      },
-    });
+    attachOnListen(app, (server) => this.attach(server));
   }
 
   /**
@@ -277,7 +159,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * to `onError` with phase `'framework'`; a 4xx is an answer, not a fault, and is not reported.
    */
   protected frameworkError(err: unknown, req: IncomingMessage): void {
-    if (!errorAnswer(err).expected) this.#reporter.report(err, 'framework', undefined, req);
+    if (!errorAnswer(err).expected) this.#parts.reporter.report(err, 'framework', undefined, req);
   }
 
   /**
@@ -288,56 +170,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * connection is handled once that request's response has been written.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    if (taken(socket)) return true;
-    guard(socket);
-    let match: ReturnType<RouteTable<Route<TUser>>['match']> | 'malformed' = null;
-    if (this.runFramework === undefined) {
-      try {
-        match = this.#routes.match(splitUrl(req.url ?? '/').pathname);
-      } catch {
-        match = 'malformed';
-      }
-      if (match === null || match === 'malformed') {
-        if (this.options.unmatched === 'ignore') return false;
-      }
-    }
-    take(socket);
-    const run = () => this.#handle(req, socket, head, match);
-    if (!afterInFlight(socket, run, this.#settings.defaults.handshakeTimeout)) run();
-    return true;
-  }
-
-  /** `handleUpgrade` once no earlier response on the connection is in flight. */
-  #handle(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    match: ReturnType<RouteTable<Route<TUser>>['match']> | 'malformed',
-  ): void {
-    if (this.runFramework !== undefined) {
-      this.handleWith(req, socket, head, this.#runFramework);
-      return;
-    }
-    if (match === 'malformed') {
-      if (this.#begin(req, socket)) this.#refuse(req, socket, 400, 'Malformed URL');
-      return;
-    }
-    if (!match) {
-      if (this.#begin(req, socket)) this.#refuse(req, socket, 404, 'No WebSocket route matches this path');
-      return;
-    }
-    this.#matchedRoute = match.path; // telemetry: `http.route` of a refusal inside prepare (synchronous)
-    const upgrade = this.prepare(req, socket, head, match.value.options);
-    this.#matchedRoute = undefined;
-    if (!upgrade) return;
-    upgrade
-      .accept(match.value.handler, {
-        context: req,
-        params: match.params,
-        route: match.path,
-        options: match.value.options,
-      })
-      .catch(noop); // the client has been answered and real errors reported
+    return this.#parts.dispatch.handleUpgrade(req, socket, head);
   }
 
   /**
@@ -353,47 +186,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     head: Buffer,
     routeOptions?: RouteOptions<TUser>,
   ): PreparedUpgrade<TUser> | null {
-    if (!this.#begin(req, socket)) return null;
-    try {
-      if (this.#shutdown.closing)
-        return this.#refuse(req, socket, 503, 'Server is shutting down', { 'Retry-After': '5' });
-      const full = this.#admission.full(this.sessions.size);
-      if (full) return this.#refuse(req, socket, full.status, full.reason, full.headers);
-      const client = clientInfo(req, this.#trust);
-      const key = ipKey(client.ip);
-      const fullFor = this.#admission.fullFor(key);
-      if (fullFor) return this.#refuse(req, socket, fullFor.status, fullFor.reason, fullFor.headers);
-      const peerTrusted = this.#trust(peerAddress(req), 0);
-      const hostRefusal = checkHost(
-        this.options.allowedHosts,
-        client.host,
-        !peerTrusted && loopbackBound(req, this.#loopback),
-        this.#hostMemo,
-      );
-      if (hostRefusal) return this.#refuse(req, socket, client.host ? 403 : 400, hostRefusal);
-      const settings = routeOptions ? this.#settings.get(routeOptions) : this.#settings.defaults;
-      const originRefusal = checkOrigin(settings.origins, settings.requireOrigin, req, client);
-      // A route with its own Origin policy may still admit it; adapters learn the route later, in accept.
-      if (originRefusal && (routeOptions !== undefined || !this.#settings.originOverrides)) {
-        return this.#refuse(req, socket, 403, originRefusal);
-      }
-      const upgrade = new PreparedUpgrade<TUser>(
-        req,
-        socket,
-        head,
-        client,
-        key,
-        this.#upgradeHost,
-        settings.handshakeTimeout,
-      );
-      upgrade.originRefusal = originRefusal;
-      this.#admission.admit(upgrade);
-      return upgrade;
-    } catch (err) {
-      if (err instanceof URIError) return this.#refuse(req, socket, 400, 'Malformed URL');
-      this.#reporter.report(err, 'upgrade', undefined, req);
-      return this.#refuse(req, socket, 500, 'Internal Server Error');
-    }
+    const route = routeOptions === undefined ? undefined : { options: routeOptions, path: undefined };
+    return this.#parts.entrance.prepare(req, socket, head, route);
   }
 
   /**
@@ -408,26 +202,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     head: Buffer,
     run: (upgrade: PreparedUpgrade<TUser>) => void,
   ): void {
-    guard(socket);
-    const go = () => this.#handleWith(req, socket, head, run);
-    if (!afterInFlight(socket, go, this.#settings.defaults.handshakeTimeout)) go();
+    this.#parts.dispatch.handleWith(req, socket, head, run);
   }
 
-  #handleWith(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    run: (upgrade: PreparedUpgrade<TUser>) => void,
-  ): void {
-    const upgrade = this.prepare(req, socket, head);
-    if (!upgrade) return;
-    try {
-      run(upgrade);
-    } catch (err) {
-      this.#reporter.report(err, 'upgrade', undefined, req);
-      upgrade.reject(500, 'Internal Server Error');
-    }
-  }
+  // Topics (topics/).
 
   /**
    * Publishes to a topic's members on every node. `except` skips one local session. What they receive is
@@ -440,7 +218,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     data: SendData,
     options?: { except?: Session<TUser, object, unknown, never> | undefined },
   ): void {
-    this.#topics.publish(topic, data, options?.except as Session<unknown> | undefined);
+    this.#parts.topics.publish(topic, data, options?.except as Session<unknown> | undefined);
   }
 
   /**
@@ -453,46 +231,25 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     topic: string,
     options: { after?: Position | undefined; limit?: number | undefined } = {},
   ): Promise<HistoryPage> {
-    const history = this.#topics.history;
-    const retention = history?.retention(topic);
-    if (!history || !retention)
-      throw new TypeError(`wsgate: topic '${topic}' has no history (see the history option)`);
-    const { after, limit } = options;
-    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0))
-      throw new TypeError(`wsgate: history limit must be a non-negative integer, got ${String(limit)}`);
-    if (
-      after !== undefined &&
-      (typeof after !== 'object' || typeof after.epoch !== 'string' || !Number.isSafeInteger(after.offset))
-    )
-      throw new TypeError('wsgate: history after must be a position { epoch, offset }');
-    return history.read(topic, retention, options);
+    return readHistory(this.#parts.topics.history, topic, options);
   }
 
   /** Every member of a topic's presence, on every node (`session.subscribe(topic, { presence })`). */
   presence(topic: string): Promise<PresenceMember[]> {
-    return this.#topics.presence.list(topic);
-  }
-
-  /** A snapshot of the counters. */
-  stats(): GateStats {
-    const s = this.#stats;
-    return {
-      open: this.sessions.size,
-      pending: this.#admission.pending.size,
-      accepted: s.accepted,
-      rejected: { ...s.rejected },
-      messagesIn: s.messagesIn,
-      messagesOut: s.messagesOut,
-      bytesIn: s.bytesIn,
-      bytesOut: s.bytesOut,
-      topics: this.#topics.size,
-      slowConsumers: { closed: s.closedSlow, dropped: s.droppedSlow },
-    };
+    return this.#parts.topics.presence.list(topic);
   }
 
   /** Local members of a topic. */
   topicMembers(topic: string): ReadonlySet<Session<TUser>> {
-    return this.#topics.members(topic) as ReadonlySet<Session<TUser>>;
+    return this.#parts.topics.members(topic) as ReadonlySet<Session<TUser>>;
+  }
+
+  // Counters, tests and shutdown.
+
+  /** A snapshot of the counters. */
+  stats(): GateStats {
+    const { stats, admission, topics } = this.#parts;
+    return stats.snapshot(this.sessions.size, admission.pending.size, topics.size);
   }
 
   /**
@@ -501,15 +258,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * routes. Resolves once open; rejects with an error carrying `status` and `body` when refused.
    */
   inject(path: string, options: InjectOptions = {}): Promise<WebSocket> {
-    const attached = options.server ?? this.#attached.keys().next().value;
-    // An HTTP/2 server takes the in-memory HTTP/1.1 connection through a bridge (http2/inject-bridge.ts).
-    let server = attached && isHttp2Server(attached) ? injectBridge(attached) : attached;
-    if (!server) {
-      this.#injectServer ??= createServer((_req, res) => res.writeHead(426).end());
-      this.attach(this.#injectServer);
-      server = this.#injectServer;
-    }
-    return inject(server, path, options);
+    return inject(this.#parts.attachments.injectTarget(options.server), path, options);
   }
 
   /**
@@ -518,81 +267,17 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * keeps the process alive.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    return this.#shutdown.close(options);
-  }
-
-  /** `options.shouldHandle` for an attached server's upgrade; undefined when it threw and 500 was sent. */
-  #shouldHandle(req: IncomingMessage, socket: Duplex): boolean | undefined {
-    const should = this.options.shouldHandle;
-    if (should === undefined) return true;
-    try {
-      return should(req) !== false;
-    } catch (err) {
-      this.#reporter.report(err, 'upgrade', undefined, req);
-      if (this.#begin(req, socket)) this.#refuse(req, socket, 500, 'Internal Server Error');
-      return undefined;
-    }
-  }
-
-  /** Steps 1 and 2: guard the socket, then answer anything that is not a valid upgrade. */
-  #begin(req: IncomingMessage, socket: Duplex): boolean {
-    take(socket);
-    guard(socket);
-    this.#reporter.emit('upgrade', req); // telemetry hook: a handshake span starts here
-    try {
-      const invalid = checkUpgradeRequest(req);
-      if (invalid) return this.#refuse(req, socket, invalid.status, invalid.reason, invalid.headers) ?? false;
-      // One spelling of the path for the app's middleware and every router (see canonicalTarget): the
-      // others are refused here, once, for every adapter, before any middleware runs.
-      req.url = canonicalTarget(req.url ?? '/');
-      return true;
-    } catch (err) {
-      const reason = err instanceof URIError && err.message ? err.message : 'Malformed URL';
-      return this.#refuse(req, socket, 400, reason) ?? false;
-    }
-  }
-
-  #notFoundLater(socket: Duplex): void {
-    // Bytes already written belong to earlier responses on a keep-alive connection, not to a taker.
-    const written = (socket as Socket).bytesWritten;
-    const timer = setTimeout(() => {
-      if (socket.destroyed) return;
-      // Not a refusal of the gate's (it declined the upgrade): nothing counted, emitted or logged.
-      if ((socket as Socket).bytesWritten === written)
-        writeRejection(socket, 404, 'No WebSocket route matches this path');
-    }, this.#settings.defaults.handshakeTimeout);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-    // A client that gave up on its side needs no 404: release the socket now, not at the timeout.
-    socket.once('end', () => socket.destroy());
-  }
-
-  #refuse(
-    req: IncomingMessage,
-    socket: Duplex,
-    status: number,
-    reason: string,
-    headers?: Refusal['headers'],
-  ): null {
-    const refused = this.#refusals.refuse(req, { status, reason, headers }, socket);
-    // Telemetry hook: the end of a handshake refused before it had a PreparedUpgrade.
-    if (this.#reporter.listening('handshake'))
-      this.#reporter.emit('handshake', req, {
-        status,
-        reason,
-        route: this.#matchedRoute,
-        session: undefined,
-      });
-    return refused;
+    return this.#parts.shutdown.close(options);
   }
 
   /** @internal for tests: per-IP counters and pending handshakes are back to zero. */
   _counters(): { pending: number; perIp: number; sessions: number; topics: number } {
+    const { admission, topics } = this.#parts;
     return {
-      pending: this.#admission.pending.size,
-      perIp: this.#admission.addresses,
+      pending: admission.pending.size,
+      perIp: admission.addresses,
       sessions: this.sessions.size,
-      topics: this.#topics.size,
+      topics: topics.size,
     };
   }
 }
