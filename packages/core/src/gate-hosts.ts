@@ -22,7 +22,7 @@ import type { WsServers } from './upgrade/ws-servers.js';
 // may ask of the gate that owns them. One object of each per gate, with methods rather than closures.
 
 /** The parts of a gate its sessions and upgrades reach, built once by the gate's constructor. */
-export interface GateParts<TUser> {
+export interface SessionHostParts<TUser> {
   sessions: SessionSet<TUser>;
   stats: StatsCounter;
   topics: Topics;
@@ -32,8 +32,8 @@ export interface GateParts<TUser> {
   logger: Logger;
 }
 
-/** What a gate's upgrades reach besides {@link GateParts}. */
-export interface UpgradeParts<TUser> extends GateParts<TUser> {
+/** What a gate's upgrades reach besides {@link SessionHostParts}. */
+export interface UpgradeHostParts<TUser> extends SessionHostParts<TUser> {
   settings: RouteSettings<TUser>;
   ws: WsServers;
   refusals: RefusalPath;
@@ -45,9 +45,9 @@ export class GateSessionHost<TUser> implements SessionHost {
   readonly stats: StatsCounter;
   /** The gate's topics themselves: a session's joins, leaves, publishes and resumes go straight there. */
   readonly topics: Topics;
-  readonly #parts: GateParts<TUser>;
+  readonly #parts: SessionHostParts<TUser>;
 
-  constructor(parts: GateParts<TUser>) {
+  constructor(parts: SessionHostParts<TUser>) {
     this.#parts = parts;
     this.stats = parts.stats;
     this.topics = parts.topics;
@@ -85,9 +85,9 @@ export class GateUpgradeHost<TUser> implements UpgradeHost<TUser> {
   readonly sessionHost: GateSessionHost<TUser>;
   /** The gate's queue of handlers due to run (see `HandlerQueue`). */
   readonly handlers = new HandlerQueue();
-  readonly #parts: UpgradeParts<TUser>;
+  readonly #parts: UpgradeHostParts<TUser>;
 
-  constructor(parts: UpgradeParts<TUser>) {
+  constructor(parts: UpgradeHostParts<TUser>) {
     this.#parts = parts;
     this.handshakeInfo = parts.ws.handshakeInfo;
     this.sessionHost = new GateSessionHost(parts);
