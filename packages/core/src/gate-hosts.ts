@@ -21,7 +21,7 @@ import type { WsServers } from './upgrade/ws-servers.js';
 // The two seams that keep sessions and upgrades free of the gate: what a Session and a PreparedUpgrade
 // may ask of the gate that owns them. One object of each per gate, with methods rather than closures.
 
-/** The parts of a gate its sessions and upgrades reach, built once by the gate's constructor. */
+/** The parts of a gate its sessions and upgrades reach, built once per gate (gate-parts.ts). */
 export interface SessionHostParts<TUser> {
   sessions: SessionSet<TUser>;
   stats: StatsCounter;

@@ -179,6 +179,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * answered; otherwise the framework runs its own pipeline and then calls `accept` or `reject`. It
    * answers at once: for an upgrade pipelined behind a plain request whose response is still being
    * written, use `handleWith` or `handleUpgrade`, which wait for it.
+   *
+   * @internal adapter plumbing, not in the published types: an adapter overrides `runFramework` instead.
    */
   prepare(
     req: IncomingMessage,
@@ -195,6 +197,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * answers into `upgrade.response` or calls `upgrade.accept()`. A synchronous throw from the framework is
    * reported and answered 500, never left to escape the server's `'upgrade'` listener. An upgrade pipelined
    * behind a plain request waits until that request's response has been written.
+   *
+   * @internal adapter plumbing, not in the published types: an adapter overrides `runFramework` instead.
    */
   handleWith(
     req: IncomingMessage,

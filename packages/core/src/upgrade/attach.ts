@@ -11,7 +11,7 @@ import { afterInFlight } from './in-flight.js';
 import { writeRejection } from './reject.js';
 import { guard } from './socket-guard.js';
 
-/** What one gate's attachments reach; built once by the gate's constructor. */
+/** What one gate's attachments reach; built once per gate (gate-parts.ts). */
 export interface AttachParts<TUser> {
   /** The gate: each upgrade an attached server hears goes to its `handleUpgrade`. */
   gate: { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean };

@@ -9,7 +9,7 @@ import { afterInFlight } from './in-flight.js';
 import type { PreparedUpgrade } from './prepared-upgrade.js';
 import { guard, take, taken } from './socket-guard.js';
 
-/** What one gate's dispatch reaches; built once by the gate's constructor. */
+/** What one gate's dispatch reaches; built once per gate (gate-parts.ts). */
 export interface DispatchParts<TUser> {
   /** Read at each upgrade (`unmatched`), as the gate's own options. */
   options: Readonly<GateOptions<TUser>>;

@@ -15,7 +15,7 @@ import { clientInfo, ipKey, type TrustFn } from './proxy.js';
 import { peerAddress, type Refusal, type RefusalPath } from './refusal.js';
 import { guard, loopbackBound, take } from './socket-guard.js';
 
-/** What one gate's entrance checks against; built once by the gate's constructor. */
+/** What one gate's entrance checks against; built once per gate (gate-parts.ts). */
 export interface EntranceParts<TUser> {
   /** Read at each upgrade (`allowedHosts`), as the gate's own options. */
   options: Readonly<GateOptions<TUser>>;
