@@ -1,112 +1,37 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { checkClose, closeFor } from './close-policy.js';
-import { type AsyncApiDocument, type AsyncApiOptions, buildAsyncApi } from './contracts/asyncapi.js';
+import type { AsyncApiDocument, AsyncApiOptions } from './contracts/asyncapi.js';
 import type { ContractOptions, MessageOf, SendOf } from './contracts/contract.js';
-import { injectBridge } from './http2/inject-bridge.js';
-import { type AnyHttp2Server, isHttp2Server, listenHttp2 } from './http2/listen.js';
-import { consoleLogger, type Logger, redactUrl } from './logger.js';
-import {
-  defaultRefusalLogLevel,
-  type GateOptions,
-  type RouteOptions,
-  resolveSettings,
-  type Settings,
-  validateGateOptions,
-  validateRouteOptions,
-} from './options.js';
+import type { CloseOptions, GateEvents } from './gate-events.js';
+import { composeGate, type GateParts } from './gate-parts.js';
+import type { AnyHttp2Server } from './http2/listen.js';
+import { consoleLogger, type Logger } from './logger.js';
+import { type GateOptions, type RouteOptions, type Settings, validateGateOptions } from './options.js';
 import { routeArgs } from './routes/route-args.js';
 import type { RouteParams } from './routes/route-params.js';
-import { canonicalTarget, RouteTable, splitUrl } from './routes/router.js';
-import { Heartbeat } from './session/heartbeat.js';
 import type { SendData, Session } from './session/session.js';
-import type { SessionHost } from './session/session-host.js';
 import { SessionSet } from './session/sessions.js';
-import { closeSessions } from './shutdown/close-sessions.js';
-import { type GateStats, StatsCounter } from './stats.js';
-import { type Broker, memoryBroker, type PresenceChange, type PresenceMember } from './topics/broker.js';
-import type { HistoryPage, Position, ResetInfo } from './topics/positions.js';
-import { Topics } from './topics/topics.js';
-import { checkUpgradeRequest } from './upgrade/handshake.js';
-import { checkHost, type HostMemo } from './upgrade/hosts.js';
+import type { GateStats } from './stats.js';
+import type { PresenceMember } from './topics/broker.js';
+import { readHistory } from './topics/history.js';
+import type { HistoryPage, Position } from './topics/positions.js';
+import { attachOnListen } from './upgrade/attach.js';
 import { errorAnswer } from './upgrade/http-error.js';
-import { afterInFlight } from './upgrade/in-flight.js';
 import { type InjectOptions, inject } from './upgrade/inject.js';
-import { checkOrigin } from './upgrade/origin.js';
-import { type Handler, PreparedUpgrade, type UpgradeHost } from './upgrade/prepared-upgrade.js';
-import { clientInfo, compileTrust, ipKey, type TrustFn } from './upgrade/proxy.js';
-import { peerAddress, RefusalPath } from './upgrade/refusal.js';
-import { writeRejection } from './upgrade/reject.js';
-import { HandlerQueue } from './upgrade/run-handler.js';
-import { guard, loopbackBound, take, taken } from './upgrade/socket-guard.js';
-import { WsServers } from './upgrade/ws-servers.js';
+import type { Handler, PreparedUpgrade } from './upgrade/prepared-upgrade.js';
+
+export type { CloseOptions, GateEvents } from './gate-events.js';
+
+// The facade: each public method hands its call to the one part that owns it. The parts are built and
+// wired in gate-parts.ts; in the order an upgrade meets them: upgrade/attach.ts (servers), upgrade/
+// dispatch.ts (framework or core routes), routes/core-routes.ts, upgrade/entrance.ts (checks, with
+// upgrade/admission.ts for limits), upgrade/prepared-upgrade.ts (accept), gate-hosts.ts (what upgrades
+// and sessions ask of their gate); besides them report.ts (errors, events), topics/, shutdown/.
 
 /** The handler of `gate.route(path, handler)`: the Node request, and `session.params` typed from `TPath`. */
 type RouteHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
-
-/** The events of a {@link Gate}, for metrics and tracing. */
-export interface GateEvents<TUser> {
-  /** A session opened (after the 101, before the handler runs). */
-  open: [session: Session<TUser>];
-  /** A session closed. */
-  close: [session: Session<TUser>, code: number, reason: string];
-  /** An upgrade was refused with an HTTP status. */
-  reject: [info: { status: number; reason: string; url: string; ip: string }];
-  /** An error that was not the client's fault (also passed to `onError`). */
-  error: [err: unknown, ctx: { phase: string; session?: Session<TUser> | undefined }];
-  /**
-   * A topic with history skipped, on this node, messages that cannot be replayed (its history was lost, or
-   * they had left it); its local sessions also get a session `reset` event.
-   */
-  reset: [topic: string, info: ResetInfo];
-  /** Someone joined or left a topic's presence, on any node. */
-  presence: [topic: string, change: PresenceChange];
-  // Telemetry hooks (`@wsgate/core/otel`): emitted only while someone listens, so they cost nothing otherwise.
-  /** A handshake began: the request has passed no check yet (the start of a handshake span). */
-  upgrade: [req: IncomingMessage];
-  /**
-   * A handshake that began with `upgrade` ended: `status` 101 with its session, a refusal's HTTP status, or 0
-   * when the client left first. `route` is the route pattern when one was matched (`accept()` was called).
-   */
-  handshake: [
-    req: IncomingMessage,
-    result: {
-      status: number;
-      reason: string;
-      route: string | undefined;
-      session: Session<TUser> | undefined;
-    },
-  ];
-  /** A published message (from this node or the broker) was written to `delivered` local sessions (>= 1). */
-  publish: [topic: string, delivered: number];
-}
-
-/** Options of {@link Gate.close}. */
-export interface CloseOptions {
-  /** Close code every session receives. @default 1001 */
-  code?: number;
-  /** Close reason. @default 'server shutting down' */
-  reason?: string;
-  /** Milliseconds to wait for clients to finish the closing handshake before terminating them. @default 5000 */
-  timeout?: number;
-  /**
-   * Rolling deploy: spread the closes evenly over this many milliseconds instead of sending them all at
-   * once, so clients do not reconnect to the remaining nodes in one burst. New upgrades get 503 with
-   * `Retry-After` from the start; `timeout` counts from the end of the window. Pair it with code 1012
-   * (service restart), whose default reason is `'server restarting'`. @default 0
-   */
-  drain?: number;
-}
-
-interface Route<TUser> {
-  handler: Handler<TUser, IncomingMessage>;
-  options: RouteOptions<TUser> | undefined;
-}
-
-const noop = (): void => {};
 
 /**
  * The WebSocket gate: one per app. Owns the upgrade pipeline, the sessions, topics, heartbeat and
@@ -120,30 +45,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   /** The logger in use. */
   readonly logger: Logger;
 
-  readonly #defaults: Settings<TUser>;
-  readonly #settings = new WeakMap<RouteOptions<TUser>, Settings<TUser>>();
-  readonly #routes = new RouteTable<Route<TUser>>();
-  readonly #pending = new Set<PreparedUpgrade<TUser>>();
-  readonly #perIp = new Map<string, number>();
-  /** `runFramework` bound once, not a closure per upgrade. */
-  readonly #runFramework = (upgrade: PreparedUpgrade<TUser>): void => this.runFramework?.(upgrade);
-  readonly #ws = new WsServers(() => this.options.closeTimeout ?? 5_000);
-  readonly #attached = new Map<Server | AnyHttp2Server, { detach: () => void }>();
-  readonly #loopback = new WeakMap<object, boolean>();
-  readonly #hostMemo: HostMemo = {};
-  readonly #stats = new StatsCounter();
-  readonly #trust: TrustFn;
-  readonly #refusals: RefusalPath;
-  readonly #broker: Broker;
-  readonly #topics: Topics;
-  readonly #heartbeat: Heartbeat | undefined;
-  readonly #limits: { connections: number; connectionsPerIp: number; pendingHandshakes: number };
-  #originOverrides = 0;
-  #closing: Promise<void> | undefined;
-  #closeWith: { code: number; reason: string } | undefined;
-  #injectServer: Server | undefined;
-  /** The route core-alone matched, while its `prepare` runs (the 'handshake' event's `route`). */
-  #matchedRoute: string | undefined;
+  /** What the gate is made of (gate-parts.ts); each method below hands its call to one part. */
+  readonly #parts: GateParts<TUser>;
 
   constructor(options: GateOptions<TUser> = {}) {
     super();
@@ -159,44 +62,18 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     }
     this.options = options;
     this.logger = options.logger ?? consoleLogger;
-    this.#defaults = resolveSettings(options);
-    this.#trust = compileTrust(options.trustProxy);
-    this.#refusals = new RefusalPath({
-      stats: this.#stats,
-      emit: (info) => this.#emitSafe('reject', info),
-      logger: this.logger,
-      level: options.logRefusals ?? defaultRefusalLogLevel(),
+    this.#parts = composeGate<TUser>(this, {
+      usesFramework: () => this.runFramework !== undefined,
+      runFramework: (upgrade) => this.runFramework?.(upgrade), // bound once, not per upgrade
     });
-    this.#limits = {
-      connections: options.limits?.connections ?? 10_000,
-      connectionsPerIp: options.limits?.connectionsPerIp ?? 100,
-      pendingHandshakes: options.limits?.pendingHandshakes ?? 1_000,
-    };
-    this.#broker = options.broker ?? memoryBroker();
-    this.#topics = new Topics(this.#broker, this.#stats, (err) => this.#report(err, 'broker'), {
-      history: options.history,
-      onReset: (topic, info) => this.#emitSafe('reset', topic, info),
-    });
-    this.#broker.init?.({
-      onError: (err) => this.#report(err, 'broker'),
-      resync: () => this.#topics.history?.resync(),
-      presence: (topic, change) => this.#emitSafe('presence', topic, change),
-    });
-    this.#topics.onDelivered = (topic, count) => this.#emitSafe('publish', topic, count); // telemetry hook
-    const hb = options.heartbeat;
-    if (hb !== false) {
-      this.#heartbeat = new Heartbeat(
-        this.sessions._set as Set<Session<unknown>>,
-        hb?.interval ?? 30_000,
-        hb?.timeout ?? 10_000,
-      );
-    }
   }
 
   /** Whether `close()` has been called. */
   get closing(): boolean {
-    return this.#closing !== undefined;
+    return this.#parts.shutdown.closing;
   }
+
+  // Routes, their settings and their documentation.
 
   /**
    * Registers a WebSocket route for core-alone use (`gate.attach(server)`). Patterns: `/rooms/:room`,
@@ -215,26 +92,20 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     a: RouteOptions<TUser> | Handler<TUser, IncomingMessage>,
     b?: Handler<TUser, IncomingMessage>,
   ): this {
-    const { options, handler } = routeArgs<RouteOptions<TUser>, Handler<TUser, IncomingMessage>>(
-      `route ${path}`,
-      a,
-      b,
-    );
+    const call = `route ${path}`;
+    const { options, handler } = routeArgs<RouteOptions<TUser>, Handler<TUser, IncomingMessage>>(call, a, b);
     if (options) this.settings(options);
-    this.#routes.add(path, { handler, options });
+    this.#parts.routes.add(path, handler, options);
     this.describeRoute(path, options);
     return this;
   }
-
-  /** Routes for `asyncapi()`: core's own, and those adapters declare (contracts/asyncapi.ts). */
-  readonly #described = new Map<string, RouteOptions<TUser> | undefined>();
 
   /**
    * For adapters: records a WebSocket route's path and options for `gate.asyncapi()` (core routes are
    * recorded by `route`). The path is the pattern as declared (`/rooms/:room`).
    */
   describeRoute(path: string, options: RouteOptions<TUser> | undefined): void {
-    if (typeof path === 'string') this.#described.set(path, options);
+    this.#parts.described.describe(path, options);
   }
 
   /**
@@ -243,10 +114,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * `send` schema), each converted to JSON Schema by the schema library's own export.
    */
   asyncapi(options: AsyncApiOptions): AsyncApiDocument {
-    return buildAsyncApi(
-      [...this.#described].map(([path, o]) => ({ path, options: o })),
-      options,
-    );
+    return this.#parts.described.asyncapi(options);
   }
 
   /**
@@ -254,16 +122,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * this when a route is defined, so bad options fail at startup rather than on the first upgrade.
    */
   settings(options: RouteOptions<TUser> | undefined): Settings<TUser> {
-    if (options === undefined) return this.#defaults;
-    let s = this.#settings.get(options);
-    if (!s) {
-      validateRouteOptions(options as Record<string, unknown>);
-      s = resolveSettings(this.options, options);
-      this.#settings.set(options, s);
-      if (options.origins !== undefined || options.requireOrigin !== undefined) this.#originOverrides++;
-    }
-    return s;
+    return this.#parts.settings.get(options);
   }
+
+  // Servers and the upgrade pipeline (upgrade/).
 
   /**
    * Listens for upgrades on a server. Idempotent per server. Returns a function that stops listening.
@@ -272,31 +134,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * is turned on for it.
    */
   attach(server: Server | AnyHttp2Server): () => void {
-    const existing = this.#attached.get(server);
-    if (existing) return existing.detach;
-    const decide = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const mine = this.#shouldHandle(req, socket);
-      if (mine === undefined || (mine && this.handleUpgrade(req, socket, head))) return;
-      // Not ours (`shouldHandle`, or `unmatched: 'ignore'`) and nobody else listens: answer 404 rather
-      // than leave the socket hanging.
-      if (server.listenerCount('upgrade') <= 1) this.#notFoundLater(socket);
-    };
-    const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      guard(socket);
-      // Every answer (a 500 from shouldHandle, the late 404, the upgrade) waits for a pipelined page.
-      const run = () => decide(req, socket, head);
-      if (!afterInFlight(socket, run, this.#defaults.handshakeTimeout)) run();
-    };
-    // HTTP/2 (issue 21): each extended CONNECT stream arrives here as an upgrade's (req, socket, head).
-    const detachHttp2 = isHttp2Server(server) ? listenHttp2(server, listener) : noop;
-    const detach = () => {
-      server.off('upgrade', listener);
-      detachHttp2();
-      this.#attached.delete(server);
-    };
-    server.on('upgrade', listener);
-    this.#attached.set(server, { detach });
-    return detach;
+    return this.#parts.attachments.attach(server);
   }
 
   /**
@@ -304,17 +142,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * `app.listen(3000)` needs nothing more.
    */
   attachOnListen(app: { listen(...args: never[]): Server }): void {
-    const listen = app.listen;
-    const attach = (server: Server) => this.attach(server);
-    Object.defineProperty(app, 'listen', {
-      configurable: true,
-      writable: true,
-      value: function listenAndAttach(this: unknown, ...args: never[]): Server {
-        const server = listen.apply(this, args);
-        attach(server);
-        return server;
-      },
-    });
+    attachOnListen(app, (server) => this.attach(server));
   }
 
   /**
@@ -331,7 +159,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * to `onError` with phase `'framework'`; a 4xx is an answer, not a fault, and is not reported.
    */
   protected frameworkError(err: unknown, req: IncomingMessage): void {
-    if (!errorAnswer(err).expected) this.#report(err, 'framework', undefined, req);
+    if (!errorAnswer(err).expected) this.#parts.reporter.report(err, 'framework', undefined, req);
   }
 
   /**
@@ -342,56 +170,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * connection is handled once that request's response has been written.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    if (taken(socket)) return true;
-    guard(socket);
-    let match: ReturnType<RouteTable<Route<TUser>>['match']> | 'malformed' = null;
-    if (this.runFramework === undefined) {
-      try {
-        match = this.#routes.match(splitUrl(req.url ?? '/').pathname);
-      } catch {
-        match = 'malformed';
-      }
-      if (match === null || match === 'malformed') {
-        if (this.options.unmatched === 'ignore') return false;
-      }
-    }
-    take(socket);
-    const run = () => this.#handle(req, socket, head, match);
-    if (!afterInFlight(socket, run, this.#defaults.handshakeTimeout)) run();
-    return true;
-  }
-
-  /** `handleUpgrade` once no earlier response on the connection is in flight. */
-  #handle(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    match: ReturnType<RouteTable<Route<TUser>>['match']> | 'malformed',
-  ): void {
-    if (this.runFramework !== undefined) {
-      this.handleWith(req, socket, head, this.#runFramework);
-      return;
-    }
-    if (match === 'malformed') {
-      if (this.#begin(req, socket)) this.#refuse(req, socket, 400, 'Malformed URL');
-      return;
-    }
-    if (!match) {
-      if (this.#begin(req, socket)) this.#refuse(req, socket, 404, 'No WebSocket route matches this path');
-      return;
-    }
-    this.#matchedRoute = match.path; // telemetry: `http.route` of a refusal inside prepare (synchronous)
-    const upgrade = this.prepare(req, socket, head, match.value.options);
-    this.#matchedRoute = undefined;
-    if (!upgrade) return;
-    upgrade
-      .accept(match.value.handler, {
-        context: req,
-        params: match.params,
-        route: match.path,
-        options: match.value.options,
-      })
-      .catch(noop); // the client has been answered and real errors reported
+    return this.#parts.dispatch.handleUpgrade(req, socket, head);
   }
 
   /**
@@ -400,6 +179,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * answered; otherwise the framework runs its own pipeline and then calls `accept` or `reject`. It
    * answers at once: for an upgrade pipelined behind a plain request whose response is still being
    * written, use `handleWith` or `handleUpgrade`, which wait for it.
+   *
+   * @internal adapter plumbing, not in the published types: an adapter overrides `runFramework` instead.
    */
   prepare(
     req: IncomingMessage,
@@ -407,58 +188,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     head: Buffer,
     routeOptions?: RouteOptions<TUser>,
   ): PreparedUpgrade<TUser> | null {
-    if (!this.#begin(req, socket)) return null;
-    try {
-      if (this.#closing)
-        return this.#refuse(req, socket, 503, 'Server is shutting down', { 'Retry-After': '5' });
-      // Handshakes in progress count: concurrent upgrades behind a slow authenticate or middleware would
-      // otherwise all pass this check before the first of them opens.
-      if (this.sessions.size + this.#pending.size >= this.#limits.connections) {
-        return this.#refuse(req, socket, 503, 'Too many connections', { 'Retry-After': '5' });
-      }
-      if (this.#pending.size >= this.#limits.pendingHandshakes) {
-        return this.#refuse(req, socket, 503, 'Too many pending handshakes', { 'Retry-After': '1' });
-      }
-      const client = clientInfo(req, this.#trust);
-      const key = ipKey(client.ip);
-      const fromIp = this.#perIp.get(key) ?? 0;
-      if (fromIp >= this.#limits.connectionsPerIp) {
-        return this.#refuse(req, socket, 429, 'Too many connections from this address', {
-          'Retry-After': '5',
-        });
-      }
-      const peerTrusted = this.#trust(peerAddress(req), 0);
-      const hostRefusal = checkHost(
-        this.options.allowedHosts,
-        client.host,
-        !peerTrusted && loopbackBound(req, this.#loopback),
-        this.#hostMemo,
-      );
-      if (hostRefusal) return this.#refuse(req, socket, client.host ? 403 : 400, hostRefusal);
-      const settings = routeOptions ? this.settings(routeOptions) : this.#defaults;
-      const originRefusal = checkOrigin(settings.origins, settings.requireOrigin, req, client);
-      // A route with its own Origin policy may still admit it; adapters learn the route later, in accept.
-      if (originRefusal && (routeOptions !== undefined || this.#originOverrides === 0)) {
-        return this.#refuse(req, socket, 403, originRefusal);
-      }
-      const upgrade = new PreparedUpgrade<TUser>(
-        req,
-        socket,
-        head,
-        client,
-        key,
-        this.#upgradeHost,
-        settings.handshakeTimeout,
-      );
-      upgrade.originRefusal = originRefusal;
-      this.#pending.add(upgrade);
-      this.#perIp.set(key, fromIp + 1);
-      return upgrade;
-    } catch (err) {
-      if (err instanceof URIError) return this.#refuse(req, socket, 400, 'Malformed URL');
-      this.#report(err, 'upgrade', undefined, req);
-      return this.#refuse(req, socket, 500, 'Internal Server Error');
-    }
+    const route = routeOptions === undefined ? undefined : { options: routeOptions, path: undefined };
+    return this.#parts.entrance.prepare(req, socket, head, route);
   }
 
   /**
@@ -466,6 +197,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * answers into `upgrade.response` or calls `upgrade.accept()`. A synchronous throw from the framework is
    * reported and answered 500, never left to escape the server's `'upgrade'` listener. An upgrade pipelined
    * behind a plain request waits until that request's response has been written.
+   *
+   * @internal adapter plumbing, not in the published types: an adapter overrides `runFramework` instead.
    */
   handleWith(
     req: IncomingMessage,
@@ -473,26 +206,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     head: Buffer,
     run: (upgrade: PreparedUpgrade<TUser>) => void,
   ): void {
-    guard(socket);
-    const go = () => this.#handleWith(req, socket, head, run);
-    if (!afterInFlight(socket, go, this.#defaults.handshakeTimeout)) go();
+    this.#parts.dispatch.handleWith(req, socket, head, run);
   }
 
-  #handleWith(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    run: (upgrade: PreparedUpgrade<TUser>) => void,
-  ): void {
-    const upgrade = this.prepare(req, socket, head);
-    if (!upgrade) return;
-    try {
-      run(upgrade);
-    } catch (err) {
-      this.#report(err, 'upgrade', undefined, req);
-      upgrade.reject(500, 'Internal Server Error');
-    }
-  }
+  // Topics (topics/).
 
   /**
    * Publishes to a topic's members on every node. `except` skips one local session. What they receive is
@@ -505,7 +222,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     data: SendData,
     options?: { except?: Session<TUser, object, unknown, never> | undefined },
   ): void {
-    this.#topics.publish(topic, data, options?.except as Session<unknown> | undefined);
+    this.#parts.topics.publish(topic, data, options?.except as Session<unknown> | undefined);
   }
 
   /**
@@ -518,46 +235,25 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
     topic: string,
     options: { after?: Position | undefined; limit?: number | undefined } = {},
   ): Promise<HistoryPage> {
-    const history = this.#topics.history;
-    const retention = history?.retention(topic);
-    if (!history || !retention)
-      throw new TypeError(`wsgate: topic '${topic}' has no history (see the history option)`);
-    const { after, limit } = options;
-    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0))
-      throw new TypeError(`wsgate: history limit must be a non-negative integer, got ${String(limit)}`);
-    if (
-      after !== undefined &&
-      (typeof after !== 'object' || typeof after.epoch !== 'string' || !Number.isSafeInteger(after.offset))
-    )
-      throw new TypeError('wsgate: history after must be a position { epoch, offset }');
-    return history.read(topic, retention, options);
+    return readHistory(this.#parts.topics.history, topic, options);
   }
 
   /** Every member of a topic's presence, on every node (`session.subscribe(topic, { presence })`). */
   presence(topic: string): Promise<PresenceMember[]> {
-    return this.#topics.presence.list(topic);
-  }
-
-  /** A snapshot of the counters. */
-  stats(): GateStats {
-    const s = this.#stats;
-    return {
-      open: this.sessions.size,
-      pending: this.#pending.size,
-      accepted: s.accepted,
-      rejected: { ...s.rejected },
-      messagesIn: s.messagesIn,
-      messagesOut: s.messagesOut,
-      bytesIn: s.bytesIn,
-      bytesOut: s.bytesOut,
-      topics: this.#topics.size,
-      slowConsumers: { closed: s.closedSlow, dropped: s.droppedSlow },
-    };
+    return this.#parts.topics.presence.list(topic);
   }
 
   /** Local members of a topic. */
   topicMembers(topic: string): ReadonlySet<Session<TUser>> {
-    return this.#topics.members(topic) as ReadonlySet<Session<TUser>>;
+    return this.#parts.topics.members(topic) as ReadonlySet<Session<TUser>>;
+  }
+
+  // Counters, tests and shutdown.
+
+  /** A snapshot of the counters. */
+  stats(): GateStats {
+    const { stats, admission, topics } = this.#parts;
+    return stats.snapshot(this.sessions.size, admission.pending.size, topics.size);
   }
 
   /**
@@ -566,15 +262,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * routes. Resolves once open; rejects with an error carrying `status` and `body` when refused.
    */
   inject(path: string, options: InjectOptions = {}): Promise<WebSocket> {
-    const attached = options.server ?? this.#attached.keys().next().value;
-    // An HTTP/2 server takes the in-memory HTTP/1.1 connection through a bridge (http2/inject-bridge.ts).
-    let server = attached && isHttp2Server(attached) ? injectBridge(attached) : attached;
-    if (!server) {
-      this.#injectServer ??= createServer((_req, res) => res.writeHead(426).end());
-      this.attach(this.#injectServer);
-      server = this.#injectServer;
-    }
-    return inject(server, path, options);
+    return inject(this.#parts.attachments.injectTarget(options.server), path, options);
   }
 
   /**
@@ -583,199 +271,17 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    * keeps the process alive.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (!this.#closing) {
-      // Validated before anything is refused: a bad code would otherwise surface half-way through.
-      checkClose(options.code, options.reason);
-      const d = options.drain;
-      if (d !== undefined && (typeof d !== 'number' || !Number.isFinite(d) || d < 0))
-        throw new TypeError(`wsgate: close drain must be a non-negative number of ms, got ${String(d)}`);
-    }
-    this.#closing ??= this.#shutdown(options);
-    return this.#closing;
-  }
-
-  async #shutdown(options: CloseOptions): Promise<void> {
-    const { code, reason } = closeFor.shutdown(options.code, options.reason);
-    const { timeout = 5_000, drain = 0 } = options;
-    this.#closeWith = { code, reason };
-    for (const upgrade of [...this.#pending])
-      upgrade.reject(503, 'Server is shutting down', { 'Retry-After': '5' });
-    await closeSessions([...this.sessions], this.sessions, { code, reason, timeout, drain });
-    this.#heartbeat?.stop();
-    try {
-      await this.#broker.close();
-    } catch (err) {
-      this.#report(err, 'broker');
-    }
-    this.#ws.close();
-  }
-
-  /** `options.shouldHandle` for an attached server's upgrade; undefined when it threw and 500 was sent. */
-  #shouldHandle(req: IncomingMessage, socket: Duplex): boolean | undefined {
-    const should = this.options.shouldHandle;
-    if (should === undefined) return true;
-    try {
-      return should(req) !== false;
-    } catch (err) {
-      this.#report(err, 'upgrade', undefined, req);
-      if (this.#begin(req, socket)) this.#refuse(req, socket, 500, 'Internal Server Error');
-      return undefined;
-    }
-  }
-
-  /** Steps 1 and 2: guard the socket, then answer anything that is not a valid upgrade. */
-  #begin(req: IncomingMessage, socket: Duplex): boolean {
-    take(socket);
-    guard(socket);
-    this.#emitSafe('upgrade', req); // telemetry hook: a handshake span starts here
-    try {
-      const invalid = checkUpgradeRequest(req);
-      if (invalid) return this.#refuse(req, socket, invalid.status, invalid.reason, invalid.headers) ?? false;
-      // One spelling of the path for the app's middleware and every router (see canonicalTarget): the
-      // others are refused here, once, for every adapter, before any middleware runs.
-      req.url = canonicalTarget(req.url ?? '/');
-      return true;
-    } catch (err) {
-      const reason = err instanceof URIError && err.message ? err.message : 'Malformed URL';
-      return this.#refuse(req, socket, 400, reason) ?? false;
-    }
-  }
-
-  #notFoundLater(socket: Duplex): void {
-    // Bytes already written belong to earlier responses on a keep-alive connection, not to a taker.
-    const written = (socket as Socket).bytesWritten;
-    const timer = setTimeout(() => {
-      if (socket.destroyed) return;
-      // Not a refusal of the gate's (it declined the upgrade): nothing counted, emitted or logged.
-      if ((socket as Socket).bytesWritten === written)
-        writeRejection(socket, 404, 'No WebSocket route matches this path');
-    }, this.#defaults.handshakeTimeout);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-    // A client that gave up on its side needs no 404: release the socket now, not at the timeout.
-    socket.once('end', () => socket.destroy());
-  }
-
-  #refuse(
-    req: IncomingMessage,
-    socket: Duplex,
-    status: number,
-    reason: string,
-    headers?: Record<string, string>,
-  ): null {
-    const refused = this.#refusals.refuse(req, { status, reason, headers }, socket);
-    // Telemetry hook: the end of a handshake refused before it had a PreparedUpgrade.
-    if (this.listenerCount('handshake') > 0)
-      this.#emitSafe('handshake', req, { status, reason, route: this.#matchedRoute, session: undefined });
-    return refused;
-  }
-
-  #report(err: unknown, phase: string, session?: Session<TUser>, req?: IncomingMessage): void {
-    try {
-      this.options.onError?.(err, { session, req, phase });
-    } catch (inner) {
-      this.logger.error({ err: inner }, 'wsgate: onError threw');
-    }
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', err, { phase, session });
-      } catch (inner) {
-        this.logger.error({ err: inner }, 'wsgate: an error listener threw');
-      }
-    }
-    if (!this.options.onError) {
-      this.logger.error(
-        { err, phase, url: redactUrl(req?.url ?? session?.url) },
-        `wsgate: error in ${phase}`,
-      );
-    }
-  }
-
-  readonly #sessionHost: SessionHost = {
-    stats: this.#stats,
-    topics: {
-      join: (topic, session, options) => this.#topics.join(topic, session, options),
-      leave: (topic, session) => this.#topics.leave(topic, session),
-      publish: (topic, data, except) => this.#topics.publish(topic, data, except),
-      source: (topic, ready) => this.#topics.source(topic, ready), // wsgate.v1 resume (protocol/)
-    },
-    sessionClosed: (session, code, reason) => {
-      this.sessions._set.delete(session as Session<TUser>);
-      this.#release(session._ipKey);
-      this.#heartbeat?.update();
-      this.#emitSafe('close', session as Session<TUser>, code, reason);
-    },
-    listenerError: (err, session) => {
-      this.#report(err, 'handler', session as Session<TUser>);
-      if (session.readyState === 1) session.close(closeFor.handlerFailed.code, closeFor.handlerFailed.reason);
-    },
-    socketError: (err, session) => {
-      const code = (err as { code?: string }).code;
-      // Protocol errors are the client's fault: ws closes with the right code; a debug line is enough.
-      if (typeof code === 'string' && code.startsWith('WS_ERR_'))
-        this.logger.debug?.({ err, session: session.id }, 'wsgate: protocol error');
-      else this.logger.warn({ err, session: session.id }, 'wsgate: socket error');
-    },
-  };
-
-  readonly #upgradeHost: UpgradeHost<TUser> = {
-    settings: (options) => this.settings(options),
-    wss: (settings) => this.#ws.for(settings),
-    handshakeInfo: this.#ws.handshakeInfo,
-    sessionHost: this.#sessionHost,
-    handlers: new HandlerQueue(),
-    report: (err, phase, session, req) => this.#report(err, phase, session, req),
-    released: (upgrade, session, status, reason) => {
-      this.#pending.delete(upgrade);
-      // Telemetry hook: the end of every prepared handshake (opened, refused, or the client left).
-      if (this.listenerCount('handshake') > 0) {
-        const route = session?.route ?? upgrade.route;
-        this.#emitSafe('handshake', upgrade.req, { status, reason, route, session: session ?? undefined });
-      }
-      if (session) session._ipKey = upgrade.ipKey;
-      else this.#release(upgrade.ipKey);
-    },
-    refuse: (req, refusal, socket) => this.#refusals.refuse(req, refusal, socket),
-    opened: (session) => {
-      this.#stats.accepted++;
-      this.sessions._set.add(session);
-      this.#heartbeat?.update();
-      // A handshake that completed while close() runs missed its snapshot of the sessions: close it too.
-      if (this.#closeWith) session.close(this.#closeWith.code, this.#closeWith.reason);
-      this.#emitSafe('open', session);
-    },
-  };
-
-  /**
-   * Emits a gate event for metrics and tracing. These listeners run inside ws's socket handlers, where a
-   * throw would take the whole process down, so a throwing listener is reported instead.
-   */
-  #emitSafe<K extends Exclude<keyof GateEvents<TUser>, 'error'>>(
-    event: K,
-    ...args: GateEvents<TUser>[K]
-  ): void {
-    if (this.listenerCount(event) === 0) return;
-    try {
-      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
-    } catch (err) {
-      this.#report(err, `${event} listener`);
-    }
-  }
-
-  #release(key: string | undefined): void {
-    if (key === undefined) return;
-    const n = (this.#perIp.get(key) ?? 1) - 1;
-    if (n <= 0) this.#perIp.delete(key);
-    else this.#perIp.set(key, n);
+    return this.#parts.shutdown.close(options);
   }
 
   /** @internal for tests: per-IP counters and pending handshakes are back to zero. */
   _counters(): { pending: number; perIp: number; sessions: number; topics: number } {
+    const { admission, topics } = this.#parts;
     return {
-      pending: this.#pending.size,
-      perIp: this.#perIp.size,
+      pending: admission.pending.size,
+      perIp: admission.addresses,
       sessions: this.sessions.size,
-      topics: this.#topics.size,
+      topics: topics.size,
     };
   }
 }

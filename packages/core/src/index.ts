@@ -17,7 +17,8 @@ export type {
 } from './contracts/contract.js';
 export { type Expiry, type ExpiryOptions, expireAt, expiring } from './contracts/expiry.js';
 export type { InferMessage, InferSend, StandardSchemaV1 } from './contracts/schema.js';
-export { type CloseOptions, createGate, Gate, type GateEvents } from './gate.js';
+export { createGate, Gate } from './gate.js';
+export type { CloseOptions, GateEvents } from './gate-events.js';
 export { consoleLogger, type Logger, redactUrl, silentLogger } from './logger.js';
 export type {
   Authenticate,

@@ -48,4 +48,20 @@ export class StatsCounter {
     if (policy === 'close') this.closedSlow++;
     else this.droppedSlow++;
   }
+
+  /** The snapshot `gate.stats()` returns, with what the counters do not hold: the gauges. */
+  snapshot(open: number, pending: number, topics: number): GateStats {
+    return {
+      open,
+      pending,
+      accepted: this.accepted,
+      rejected: { ...this.rejected },
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      topics,
+      slowConsumers: { closed: this.closedSlow, dropped: this.droppedSlow },
+    };
+  }
 }

@@ -146,3 +146,26 @@ export class TopicHistory {
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
+
+/**
+ * `gate.history()`: checks the arguments (a TypeError naming what is wrong, a topic without history
+ * included), then reads the page.
+ */
+export function readHistory(
+  history: TopicHistory | undefined,
+  topic: string,
+  options: { after?: Position | undefined; limit?: number | undefined },
+): Promise<HistoryPage> {
+  const retention = history?.retention(topic);
+  if (!history || !retention)
+    throw new TypeError(`wsgate: topic '${topic}' has no history (see the history option)`);
+  const { after, limit } = options;
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0))
+    throw new TypeError(`wsgate: history limit must be a non-negative integer, got ${String(limit)}`);
+  if (
+    after !== undefined &&
+    (typeof after !== 'object' || typeof after.epoch !== 'string' || !Number.isSafeInteger(after.offset))
+  )
+    throw new TypeError('wsgate: history after must be a position { epoch, offset }');
+  return history.read(topic, retention, options);
+}
