@@ -20,7 +20,7 @@ import type { HistoryPage, Position } from './topics/positions.js';
 import { attachOnListen } from './upgrade/attach.js';
 import { errorAnswer } from './upgrade/http-error.js';
 import { type InjectOptions, inject } from './upgrade/inject.js';
-import type { Handler, PreparedUpgrade } from './upgrade/prepared-upgrade.js';
+import { type Handler, PreparedUpgrade } from './upgrade/prepared-upgrade.js';
 
 export type { CloseOptions, GateEvents } from './gate-events.js';
 
@@ -94,10 +94,22 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   ): this {
     const call = `route ${path}`;
     const { options, handler } = routeArgs<RouteOptions<TUser>, Handler<TUser, IncomingMessage>>(call, a, b);
+    this.addRoute(path, options, handler);
+    return this;
+  }
+
+  /**
+   * For adapters: where `route()` puts a route once its arguments are parsed (an adapter's gate sends it
+   * through its framework instead). Validates the options and records the route for `asyncapi()`.
+   */
+  protected addRoute(
+    path: string,
+    options: RouteOptions<TUser> | undefined,
+    handler: Handler<TUser, IncomingMessage>,
+  ): void {
     if (options) this.settings(options);
     this.#parts.routes.add(path, handler, options);
     this.describeRoute(path, options);
-    return this;
   }
 
   /**
@@ -156,10 +168,12 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
   /**
    * For adapters: an error that left the framework's chain during an upgrade (a middleware or hook threw
    * before the 101) and that the framework's own error handling answers. A 5xx (or status-less) error goes
-   * to `onError` with phase `'framework'`; a 4xx is an answer, not a fault, and is not reported.
+   * to `onError` with phase `'framework'`; a 4xx is an answer, not a fault, and is not reported; nor is an
+   * error once the upgrade is answered (refused, timed out, the client left: the socket's own error).
    */
   protected frameworkError(err: unknown, req: IncomingMessage): void {
-    if (!errorAnswer(err).expected) this.#parts.reporter.report(err, 'framework', undefined, req);
+    if (PreparedUpgrade.of(req)?.pending && !errorAnswer(err).expected)
+      this.#parts.reporter.report(err, 'framework', undefined, req);
   }
 
   /**

@@ -1,9 +1,17 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { RouteOptions } from '@wsgate/core';
-import { Gate, PreparedUpgrade, routeArgs, type TrustProxy } from '@wsgate/core/adapter';
+import {
+  type DeclaredRoutes,
+  frameworkDefaults,
+  Gate,
+  PreparedUpgrade,
+  routeArgs,
+  type TrustProxy,
+  wrapMethod,
+} from '@wsgate/core/adapter';
 import type { Request, RequestHandler } from 'express-serve-static-core';
 import { upgradeHandler } from './handler.js';
-import { installSugar, registerOptions } from './sugar.js';
+import { declaredRoutes, installSugar } from './sugar.js';
 import type { ExpressGateOptions, ExpressUser, ExpressWsHandler, SessionParams } from './types.js';
 
 /**
@@ -22,13 +30,14 @@ export interface ExpressApp {
  */
 export class ExpressGate<TUser = ExpressUser> extends Gate<TUser> {
   readonly #app: ExpressApp;
-  readonly #proto: object;
+  /** The `ws` routes of the app's Express copy, which `upgrade()` options join. */
+  readonly #routes: DeclaredRoutes;
 
   /** @internal use {@link wsgate} */
-  constructor(app: ExpressApp, proto: object, options: ExpressGateOptions<TUser>) {
+  constructor(app: ExpressApp, routes: DeclaredRoutes, options: ExpressGateOptions<TUser>) {
     super(options);
     this.#app = app;
-    this.#proto = proto;
+    this.#routes = routes;
     hearChainErrors(app, (err, req) => this.frameworkError(err, req));
   }
 
@@ -57,7 +66,7 @@ export class ExpressGate<TUser = ExpressUser> extends Gate<TUser> {
       a,
       b,
     );
-    registerOptions(this.#proto, options as RouteOptions<never> | undefined);
+    this.#routes.declare(undefined, options as RouteOptions<never> | undefined);
     return upgradeHandler(handler, options);
   }
 
@@ -79,10 +88,8 @@ interface RouterHost {
 
 type Done = (err?: unknown) => void;
 interface RouterInstance {
-  handle(req: IncomingMessage, res: ServerResponse, done: Done): unknown;
-  [kHeard]?: true;
+  handle(this: unknown, req: IncomingMessage, res: ServerResponse, done: Done): unknown;
 }
-const kHeard = Symbol('wsgate.express.heard');
 
 /**
  * An error that passes every error middleware reaches Express's final handler, which answers it (500 or
@@ -92,17 +99,19 @@ const kHeard = Symbol('wsgate.express.heard');
 function hearChainErrors(app: ExpressApp, report: (err: unknown, req: IncomingMessage) => void): void {
   const host = app as unknown as RouterHost;
   const router = (host._router ?? host.router) as RouterInstance | undefined;
-  if (!router || router[kHeard]) return;
-  const handle = router.handle;
-  router[kHeard] = true;
-  router.handle = function (req, res, done) {
-    if (!PreparedUpgrade.of(req)) return handle.call(this, req, res, done);
-    return handle.call(this, req, res, (err?: unknown) => {
-      const answered = !PreparedUpgrade.of(req)?.pending; // the client left, or it timed out
-      if (err != null && err !== 'route' && err !== 'router' && !answered) report(err, req);
-      done(err);
-    });
-  };
+  if (!router) return;
+  wrapMethod(
+    router,
+    'handle',
+    (handle) =>
+      function (this: unknown, req, res, done) {
+        if (!PreparedUpgrade.of(req)) return handle.call(this, req, res, done);
+        return handle.call(this, req, res, (err?: unknown) => {
+          if (err != null && err !== 'route' && err !== 'router') report(err, req);
+          done(err);
+        });
+      },
+  );
 }
 
 /**
@@ -137,12 +146,12 @@ export function wsgate<TUser = ExpressUser>(
   if (typeof app !== 'function' || typeof app.listen !== 'function') {
     throw new TypeError('wsgate: the first argument must be an Express application');
   }
-  const proto = routerPrototype(app);
+  const routes = declaredRoutes(routerPrototype(app));
   // Read on every upgrade, so `app.set('trust proxy', ...)` after wsgate() still applies.
   const trustProxy: TrustProxy = (addr, hop) =>
     (app.get('trust proxy fn') as ((a: string, h: number) => boolean) | undefined)?.(addr, hop) ?? false;
-  const gate = new ExpressGate<TUser>(app, proto, { trustProxy, ...options });
-  installSugar(app as never, proto, gate as never);
+  const gate = new ExpressGate<TUser>(app, routes, frameworkDefaults(options, { trustProxy }));
+  installSugar(app as never, routes, gate as never);
   gate.attachOnListen(app);
   return gate;
 }

@@ -1,10 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { type Params, type RouteOptions, UpgradeAbortedError } from '@wsgate/core';
-import { PreparedUpgrade } from '@wsgate/core/adapter';
+import type { Params, RouteOptions } from '@wsgate/core';
+import { acceptOnce, PreparedUpgrade } from '@wsgate/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express-serve-static-core';
 import type { ExpressWsHandler } from './types.js';
-
-const noop = (): void => {};
 
 /**
  * Builds the Express handler that completes an upgrade: route-level checks, the handshake, then
@@ -14,34 +12,26 @@ export function upgradeHandler<TUser, TRequest>(
   handler: ExpressWsHandler<TUser, TRequest>,
   options: RouteOptions<TUser> | undefined,
 ): RequestHandler {
-  if (typeof handler !== 'function') {
-    throw new TypeError('wsgate: upgrade() needs a handler function (session, req) => ...');
-  }
   return function wsgateUpgrade(req: Request, _res: Response, next: NextFunction): void {
     const up = PreparedUpgrade.of<TUser>(req);
-    if (up === undefined) {
-      next();
-      return;
-    }
-    // Already answered (handshake timeout, client gone) or accepted by an earlier handler: nothing to do.
-    if (!up.pending) return;
-    up.accept(handler as ExpressWsHandler<TUser, Request>, {
-      context: req,
-      params: req.params as Params,
-      route: routeOf(req),
-      options,
-      user: (req as { user?: TUser }).user,
-      url: req.originalUrl,
-    }).then(
-      // Core ends the inert response after the 101 (express-session's end hook saves the session).
-      noop,
-      (err: unknown) => {
-        // Aborted: the client has its answer. Anything else failed before the 101 (the session, if
-        // any, handles its own errors), so Express's error handler may answer it.
-        if (!(err instanceof UpgradeAbortedError)) next(err);
-      },
-    );
-    // Returns undefined, never the promise: Express 5 must not see a handler's late rejection.
+    // Core ends the inert response after the 101 (express-session's end hook saves the session). An
+    // error that is not an abort failed before the 101, so Express's error handler may answer it.
+    if (up === undefined) next();
+    else
+      acceptOnce(
+        up,
+        {
+          handler: handler as ExpressWsHandler<TUser, Request>,
+          context: req,
+          params: req.params as Params,
+          route: routeOf(req),
+          options,
+          user: (req as { user?: TUser }).user,
+          url: req.originalUrl,
+        },
+        next,
+      );
+    // Returns undefined, never a promise: Express 5 must not see a handler's late rejection.
   };
 }
 

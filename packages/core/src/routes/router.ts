@@ -183,9 +183,32 @@ function decode(segment: string): string {
   return segment.includes('%') ? decodeURIComponent(segment) : segment;
 }
 
+/**
+ * The paths declared on one router (a gate, an Express router, a Koa app): a path declared again, or one
+ * that matches exactly the same requests (only its param names differ), is a TypeError, since the second
+ * route could never be reached. Paths are compared as written, not compiled, so any framework's path
+ * syntax can be claimed.
+ */
+export class RoutePaths {
+  /** The first path declared of each shape. */
+  readonly #byShape = new Map<string, string>();
+
+  /** Claims `path` for a new route; throws a TypeError naming it when the router already has it. */
+  claim(path: string): void {
+    const shape = shapeOf(path);
+    const taken = this.#byShape.get(shape);
+    if (taken !== undefined) {
+      const same = taken === path ? '' : ` as ${taken}`;
+      throw new TypeError(`wsgate: route ${path} is already registered${same}`);
+    }
+    this.#byShape.set(shape, path);
+  }
+}
+
 /** An ordered table of routes; the most specific match wins, then the first registered. */
 export class RouteTable<T> {
   readonly #routes: Array<{ pattern: RoutePattern; value: T; order: number }> = [];
+  readonly #paths = new RoutePaths();
 
   get size(): number {
     return this.#routes.length;
@@ -197,12 +220,7 @@ export class RouteTable<T> {
    */
   add(path: string, value: T): void {
     const pattern = compilePattern(path);
-    const shape = shapeOf(path);
-    const taken = this.#routes.find((r) => shapeOf(r.pattern.path) === shape);
-    if (taken) {
-      const same = taken.pattern.path === path ? '' : ` as ${taken.pattern.path}`;
-      throw new TypeError(`wsgate: route ${path} is already registered${same}`);
-    }
+    this.#paths.claim(path);
     this.#routes.push({ pattern, value, order: this.#routes.length });
     this.#routes.sort((a, b) => b.pattern.rank - a.pattern.rank || a.order - b.order);
   }
