@@ -1,24 +1,15 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Handler, MessageOf, RouteOptions, RouteParams, SendOf } from '@wsgate/core';
-import { Gate, type PreparedUpgrade, routeArgs } from '@wsgate/core/adapter';
+import type { Handler, RouteOptions, RouteParams } from '@wsgate/core';
+import { chainArgs, frameworkDefaults, Gate, type PreparedUpgrade } from '@wsgate/core/adapter';
 import type Koa from 'koa';
 import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
 import { type AnyMiddleware, compose } from './compose.js';
 import { trustFromApp } from './proxy.js';
 import type { KoaGateOptions, KoaWsArgs, WsApp } from './types.js';
 import { runUpgrade, type UpgradeDeps } from './upgrade-context.js';
-import { WsRoutes } from './ws-routes.js';
+import { type WsRoute, WsRoutes } from './ws-routes.js';
 
 const kGate = Symbol.for('wsgate.koa.gate');
-
-/** The handler of `gate.route`: the Node request, `session.params` typed from the path. */
-type NodeHandler<TUser, TPath extends string, TOptions = unknown> = Handler<
-  TUser,
-  IncomingMessage,
-  RouteParams<TPath>,
-  MessageOf<TOptions>,
-  SendOf<TOptions>
->;
 
 /**
  * The gate of a Koa app: the whole core {@link Gate} API, with upgrades sent through the app's middleware
@@ -33,7 +24,7 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
 
   /** Use {@link wsgate}, which also adds `app.ws` and hooks `app.listen`. */
   constructor(app: Koa<TState, TContext>, options: KoaGateOptions<TUser> = {}) {
-    super(options.trustProxy === undefined ? { ...options, trustProxy: trustFromApp(app) } : options);
+    super(frameworkDefaults(options, { trustProxy: trustFromApp(app) }));
     this.app = app as WsApp<TState, TContext>;
     this.#deps = {
       settings: (o) => this.settings(o),
@@ -58,37 +49,26 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
     ...args: KoaWsArgs<TUser, TState, TContext, RouteParams<TPath>, TOptions>
   ): this;
   ws(path: string, ...args: unknown[]): this {
-    const first = args[0];
-    const options =
-      typeof first === 'object' && first !== null ? (args.shift() as RouteOptions<TUser>) : undefined;
-    if (options) this.settings(options); // fails at startup, not on the first upgrade
-    this.#routes.add(path, options, args);
-    this.describeRoute(path, options); // for gate.asyncapi()
+    this.#add(path, chainArgs(`app.ws('${path}')`, args));
     return this;
   }
 
   /**
-   * Core-style route: `handler(session, req)` with the Node request. With Koa it is an `app.ws` route,
-   * so the app's middleware runs before it too.
+   * `gate.route(path, options?, handler)`: `handler(session, req)` with the Node request. With Koa it is
+   * an `app.ws` route, so the app's middleware runs before it too.
    */
-  override route<TPath extends string>(path: TPath, handler: NodeHandler<TUser, TPath>): this;
-  override route<TPath extends string, const TOptions extends RouteOptions<TUser>>(
-    path: TPath,
-    options: TOptions,
-    handler: NodeHandler<TUser, TPath, TOptions>,
-  ): this;
-  override route(
+  protected override addRoute(
     path: string,
-    a: RouteOptions<TUser> | Handler<TUser, IncomingMessage>,
-    b?: Handler<TUser, IncomingMessage>,
-  ): this {
-    const { options, handler } = routeArgs<RouteOptions<TUser>, Handler<TUser, IncomingMessage>>(
-      `route ${path}`,
-      a,
-      b,
-    );
-    const run: Handler<TUser, ParameterizedContext> = (session, ctx) => handler(session, ctx.req);
-    return options === undefined ? this.ws(path, run) : this.ws(path, options, run);
+    options: RouteOptions<TUser> | undefined,
+    handler: Handler<TUser, IncomingMessage>,
+  ): void {
+    this.#add(path, { options, middleware: [], handler: (session, ctx) => handler(session, ctx.req) });
+  }
+
+  #add(path: string, route: WsRoute<TUser, AnyMiddleware[]>): void {
+    if (route.options) this.settings(route.options); // fails at startup, not on the first upgrade
+    this.#routes.add(path, route);
+    this.describeRoute(path, route.options); // for gate.asyncapi()
   }
 
   /** Runs one upgrade through the app's middleware chain: what nothing upgrades gets Koa's 404. */

@@ -100,8 +100,8 @@ export function runUpgrade<TUser>(app: Koa, up: PreparedUpgrade<TUser>, deps: Up
     // The client reset the connection while the chain ran: Koa's on-finished hands the socket's own error
     // here, and app.onerror would print client behaviour as a server error. The gate has released it.
     if (up.req.socket.destroyed && isSocketError(err)) return;
-    // Still pending: Koa is about to answer it (a socket error after the client left is no fault).
-    if (up.pending) deps.failed(err, up.req);
+    // Koa is about to answer it; the gate reports it if the upgrade is still pending.
+    deps.failed(err, up.req);
     koaOnerror.call(ctx, err);
   };
 

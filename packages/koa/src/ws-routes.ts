@@ -4,10 +4,14 @@ import type { Next, ParameterizedContext } from 'koa';
 import { type AnyMiddleware, compose } from './compose.js';
 import { acceptOf } from './upgrade-context.js';
 
-interface WsRoute<TUser> {
+/** An `app.ws` handler, as the routes keep it. @internal */
+export type ContextHandler<TUser> = Handler<TUser, ParameterizedContext>;
+
+/** One `app.ws` route: its middleware as declared, or composed once added. @internal */
+export interface WsRoute<TUser, TMiddleware = (ctx: ParameterizedContext, last: Next) => Promise<unknown>> {
   options: RouteOptions<TUser> | undefined;
-  middleware: (ctx: ParameterizedContext, last: Next) => Promise<unknown>;
-  handler: Handler<TUser, ParameterizedContext>;
+  middleware: TMiddleware;
+  handler: ContextHandler<TUser>;
 }
 
 /**
@@ -18,21 +22,9 @@ interface WsRoute<TUser> {
 export class WsRoutes<TUser> {
   readonly #table = new RouteTable<WsRoute<TUser>>();
 
-  /** Adds a route; `args` are route middleware followed by the handler. */
-  add(path: string, options: RouteOptions<TUser> | undefined, args: readonly unknown[]): void {
-    const handler = args.at(-1);
-    const middleware = args.slice(0, -1);
-    if (typeof handler !== 'function')
-      throw new TypeError(`wsgate: app.ws('${path}') needs a handler function as its last argument`);
-    for (const fn of middleware) {
-      if (typeof fn !== 'function')
-        throw new TypeError(`wsgate: app.ws('${path}') middleware must be functions, got ${typeof fn}`);
-    }
-    this.#table.add(path, {
-      options,
-      middleware: compose(middleware as AnyMiddleware[]),
-      handler: handler as Handler<TUser, ParameterizedContext>,
-    });
+  /** Adds a route; its middleware must be functions (a TypeError from Koa's composer). */
+  add(path: string, route: WsRoute<TUser, AnyMiddleware[]>): void {
+    this.#table.add(path, { ...route, middleware: compose(route.middleware) });
   }
 
   /** The tail middleware of an upgrade's chain. */
