@@ -31,10 +31,10 @@ export interface ExpressApp {
 export class ExpressGate<TUser = ExpressUser> extends Gate<TUser> {
   readonly #app: ExpressApp;
   /** The `ws` routes of the app's Express copy, which `upgrade()` options join. */
-  readonly #routes: DeclaredRoutes;
+  readonly #routes: DeclaredRoutes<never>;
 
   /** @internal use {@link wsgate} */
-  constructor(app: ExpressApp, routes: DeclaredRoutes, options: ExpressGateOptions<TUser>) {
+  constructor(app: ExpressApp, routes: DeclaredRoutes<never>, options: ExpressGateOptions<TUser>) {
     super(options);
     this.#app = app;
     this.#routes = routes;

@@ -9,7 +9,7 @@ interface Routable {
 }
 
 /** Per Express copy (its Router prototype): the `ws` routes declared on any of its apps and routers. */
-const declared = new WeakMap<object, DeclaredRoutes>();
+const declared = new WeakMap<object, DeclaredRoutes<never>>();
 
 /**
  * The `ws` routes of one Express copy, told to every gate of its apps, now and later: a router is mounted
@@ -17,10 +17,10 @@ const declared = new WeakMap<object, DeclaredRoutes>();
  * knows some route has its own policy. The first call adds `ws` to the Router prototype (Express 4's
  * router `proto`, Express 5's `router` package), so `express.Router()` instances of that copy have it.
  */
-export function declaredRoutes(proto: object): DeclaredRoutes {
+export function declaredRoutes(proto: object): DeclaredRoutes<never> {
   let routes = declared.get(proto);
   if (!routes) {
-    routes = new DeclaredRoutes();
+    routes = new DeclaredRoutes<never>();
     declared.set(proto, routes);
     Object.defineProperty(proto, 'ws', { value: wsRoute(routes), configurable: true, writable: true });
   }
@@ -28,7 +28,7 @@ export function declaredRoutes(proto: object): DeclaredRoutes {
 }
 
 /** Adds `ws` to the app, and the gate to its Express copy's routes. */
-export function installSugar(app: Routable, routes: DeclaredRoutes, gate: RouteSink): void {
+export function installSugar(app: Routable, routes: DeclaredRoutes<never>, gate: RouteSink<never>): void {
   routes.serve(gate);
   Object.defineProperty(app, 'ws', { value: wsRoute(routes), configurable: true, writable: true });
 }
@@ -40,7 +40,7 @@ export function installSugar(app: Routable, routes: DeclaredRoutes, gate: RouteS
  */
 const claimed = new WeakMap<object, RoutePaths>();
 
-function wsRoute(routes: DeclaredRoutes) {
+function wsRoute(routes: DeclaredRoutes<never>) {
   return function ws<T extends Routable>(this: T, path: unknown, ...args: unknown[]): T {
     const { options, middleware, handler } = chainArgs<
       RouteOptions<never>,

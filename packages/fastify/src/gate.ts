@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Gate, PreparedUpgrade, redactUrl } from '@wsgate/core/adapter';
+import { Gate, type PreparedUpgrade, redactUrl } from '@wsgate/core/adapter';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyGateOptions, FastifyUser } from './types.js';
 
@@ -17,7 +17,7 @@ export class FastifyGate<TUser = FastifyUser> extends Gate<TUser> {
     this.#fastify = fastify;
     // A hook or handler that threw during an upgrade: Fastify's error handler answers it; onError hears it.
     fastify.addHook('onError', (request, _reply, error, done) => {
-      if (PreparedUpgrade.of(request.raw)?.pending) this.frameworkError(error, request.raw);
+      this.frameworkError(error, request.raw);
       done();
     });
   }
@@ -32,7 +32,7 @@ export class FastifyGate<TUser = FastifyUser> extends Gate<TUser> {
       req.url?.includes('?') &&
       !fastify.findRoute({ method: 'GET', url: req.url, constraints: constraintsOf(req) })
     )
-      req.url = redactUrl(req.url);
+      redactQuery(req);
     // Fastify's router and lifecycle answer into the bound response: hooks, schema, 404, error handler.
     fastify.routing(req, up.response);
   }
@@ -42,4 +42,9 @@ export class FastifyGate<TUser = FastifyUser> extends Gate<TUser> {
 function constraintsOf(req: IncomingMessage): Record<string, string | undefined> {
   const version = req.headers['accept-version'];
   return { host: req.headers.host, version: Array.isArray(version) ? version[0] : version };
+}
+
+/** An upgrade's target with its query values redacted, in place: for a 404 that echoes `req.url`. */
+export function redactQuery(req: IncomingMessage): void {
+  if (req.url?.includes('?')) req.url = redactUrl(req.url);
 }

@@ -1,4 +1,10 @@
-import { PreparedUpgrade, redactUrl, routeArgs, type TrustProxy } from '@wsgate/core/adapter';
+import {
+  frameworkDefaults,
+  PreparedUpgrade,
+  routeArgs,
+  type TrustProxy,
+  wrapMethod,
+} from '@wsgate/core/adapter';
 import type {
   FastifyInstance,
   FastifyPluginAsync,
@@ -7,7 +13,7 @@ import type {
   RouteShorthandOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { FastifyGate } from './gate.js';
+import { FastifyGate, redactQuery } from './gate.js';
 import { registryOf, track } from './routes.js';
 import type { FastifyGateOptions, FastifyWsHandler, InjectWSOptions } from './types.js';
 
@@ -18,20 +24,14 @@ const plugin: FastifyPluginAsync<FastifyGateOptions> = async (fastify, options) 
         'upgrade. Use one of them (wsgate also accepts `{ websocket: true }` routes).',
     );
   }
-  const trustProxy = options.trustProxy ?? fastifyTrustProxy(fastify);
-  const gate = new FastifyGate(fastify, {
-    ...options,
-    logger: options.logger ?? fastify.log,
-    ...(trustProxy === undefined ? {} : { trustProxy }),
-  });
-  const registry = registryOf(fastify) ?? track(fastify);
-  if (registry.gate) {
+  if (fastify.hasDecorator('wsgate'))
     throw new Error('@wsgate/fastify: the plugin is registered twice on the same instance');
-  }
-  registry.gate = gate;
+  const gate = new FastifyGate(
+    fastify,
+    frameworkDefaults(options, { logger: fastify.log, trustProxy: fastifyTrustProxy(fastify) }),
+  );
   // Routes declared before the plugin loaded: their `ws` options are validated now, at startup.
-  for (const routeOptions of registry.pending.splice(0)) gate.settings(routeOptions);
-  for (const [path, routeOptions] of registry.described) gate.describeRoute(path, routeOptions);
+  (registryOf(fastify) ?? track(fastify)).serve(gate);
 
   fastify.decorate('wsgate', gate);
   fastify.decorateRequest('ws', {
@@ -91,27 +91,21 @@ function fastifyTrustProxy(fastify: FastifyInstance): TrustProxy | undefined {
  * Reply prototype, which every instance shares; the wrapper acts only on requests a gate prepared.
  */
 function redactNotFound(fastify: FastifyInstance): void {
-  let proto: object | null = internal<{ prototype: object }>(fastify, 'fastify.Reply')?.prototype ?? null;
   let base: FastifyReply | undefined;
+  let proto = internal<{ prototype: object }>(fastify, 'fastify.Reply')?.prototype ?? null;
   for (; proto; proto = Object.getPrototypeOf(proto))
     if (Object.hasOwn(proto, 'callNotFound')) base = proto as FastifyReply;
-  if (!base || Object.hasOwn(base, kRedacting)) return;
-  const callNotFound = base.callNotFound;
-  Object.defineProperties(base, {
-    [kRedacting]: { value: true },
-    callNotFound: {
-      configurable: true,
-      writable: true,
-      value: function (this: FastifyReply) {
-        const raw = this.request.raw;
-        if (PreparedUpgrade.of(raw) !== undefined && raw.url?.includes('?')) raw.url = redactUrl(raw.url);
-        return callNotFound.call(this);
-      },
-    },
-  });
+  if (base)
+    wrapMethod(
+      base,
+      'callNotFound',
+      (callNotFound) =>
+        function (this: FastifyReply) {
+          if (PreparedUpgrade.of(this.request.raw) !== undefined) redactQuery(this.request.raw);
+          return callNotFound.call(this);
+        },
+    );
 }
-
-const kRedacting = Symbol('wsgate.redactNotFound');
 
 /**
  * The wsgate Fastify plugin. WebSocket upgrades go through Fastify's router and lifecycle (`onRequest`,

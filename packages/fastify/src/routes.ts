@@ -1,25 +1,17 @@
 import { subscribe } from 'node:diagnostics_channel';
-import { UpgradeAbortedError, type RouteOptions as WsRouteOptions } from '@wsgate/core';
-import { type Gate, PreparedUpgrade, redactUrl } from '@wsgate/core/adapter';
+import { acceptOnce, DeclaredRoutes, PreparedUpgrade, redactUrl } from '@wsgate/core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { FastifyUser, FastifyWsHandler } from './types.js';
 
-/** Per Fastify instance: its gate once the plugin has loaded, and route options waiting to be validated. */
-export interface Registry {
-  gate: Gate<FastifyUser> | undefined;
-  pending: WsRouteOptions<FastifyUser>[];
-  /** WebSocket routes declared so far, for `gate.asyncapi()` of a gate that loads later. */
-  described: [path: string, options: WsRouteOptions<FastifyUser> | undefined][];
-}
-
-const registries = new WeakMap<object, Registry>();
+/** Per Fastify instance: the WebSocket routes declared on it, told to its gate once the plugin has loaded. */
+const registries = new WeakMap<object, DeclaredRoutes<FastifyUser>>();
 const kSeen = Symbol('wsgate.route');
 
 type Handler = (this: FastifyInstance, a: unknown, b: unknown) => unknown;
 type Opts = RouteOptions & { [kSeen]?: true };
 
 /** The registry of an instance or of the nearest ancestor that has one (encapsulated children inherit). */
-export function registryOf(instance: object): Registry | undefined {
+export function registryOf(instance: object): DeclaredRoutes<FastifyUser> | undefined {
   for (let o: object | null = instance; o; o = Object.getPrototypeOf(o)) {
     const r = registries.get(o);
     if (r) return r;
@@ -28,8 +20,8 @@ export function registryOf(instance: object): Registry | undefined {
 }
 
 /** Gives an instance a registry and the onRoute hook that shapes its WebSocket routes. */
-export function track(instance: FastifyInstance): Registry {
-  const registry: Registry = { gate: undefined, pending: [], described: [] };
+export function track(instance: FastifyInstance): DeclaredRoutes<FastifyUser> {
+  const registry = new DeclaredRoutes<FastifyUser>();
   registries.set(instance, registry);
   instance.addHook('onRoute', function (this: FastifyInstance, opts) {
     shapeRoute(this, opts as Opts, registry);
@@ -47,7 +39,7 @@ subscribe('fastify.initialization', (message) => {
 });
 
 /** Turns a route's `websocket`/`wsHandler`/`ws` options into one handler that serves both HTTP and upgrades. */
-function shapeRoute(instance: FastifyInstance, opts: Opts, registry: Registry): void {
+function shapeRoute(instance: FastifyInstance, opts: Opts, registry: DeclaredRoutes<FastifyUser>): void {
   if (opts[kSeen]) return;
   opts[kSeen] = true;
   const methods = [opts.method].flat();
@@ -79,13 +71,8 @@ function shapeRoute(instance: FastifyInstance, opts: Opts, registry: Registry): 
   if (instance.hasRoute({ method: 'GET', url: opts.url, ...(constraints ? { constraints } : {}) }))
     throw new TypeError(`wsgate: route GET ${opts.url} is already declared`);
   const options = opts.ws;
-  // For gate.asyncapi(): the route as declared (a prefix the plugin was registered under included).
-  registry.described.push([opts.url, options]);
-  if (registry.gate) registry.gate.describeRoute(opts.url, options);
-  if (options !== undefined) {
-    if (registry.gate) registry.gate.settings(options);
-    else registry.pending.push(options);
-  }
+  // The route as declared (a prefix the plugin was registered under included), for gate.asyncapi().
+  registry.declare(opts.url, options);
   redactQueryInLogs(opts, 'always');
   opts.handler = function (this: FastifyInstance, a: unknown, b: unknown) {
     const request = a as FastifyRequest;
@@ -102,16 +89,18 @@ function shapeRoute(instance: FastifyInstance, opts: Opts, registry: Registry): 
       if (value !== undefined) reply.raw.setHeader(name, value);
     reply.hijack();
     const handler = wsHandler.bind(this) as FastifyWsHandler;
-    up.accept(handler, {
-      context: request,
-      params: request.params as Record<string, string>,
-      route: request.routeOptions.url,
-      options,
-      user: (request as { user?: FastifyUser }).user,
-    }).catch((err: unknown) => {
-      if (err instanceof UpgradeAbortedError) request.log.debug({ status: err.status }, err.message);
-      else request.log.error({ err }, 'wsgate: upgrade failed');
-    });
+    acceptOnce(
+      up,
+      {
+        handler,
+        context: request,
+        params: request.params as Record<string, string>,
+        route: request.routeOptions.url,
+        options,
+        user: (request as { user?: FastifyUser }).user,
+      },
+      (err) => request.log.error({ err }, 'wsgate: upgrade failed'),
+    );
   } as RouteOptions['handler'];
 }
 

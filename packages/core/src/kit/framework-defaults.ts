@@ -8,7 +8,7 @@ import type { GateOptions } from '../options.js';
  */
 export function frameworkDefaults<TUser>(
   options: GateOptions<TUser>,
-  defaults: Pick<GateOptions<TUser>, 'logger' | 'trustProxy'>,
+  defaults: { [K in 'logger' | 'trustProxy']?: GateOptions<TUser>[K] | undefined },
 ): GateOptions<TUser> {
   const merged = { ...options };
   if (merged.logger === undefined && defaults.logger !== undefined) merged.logger = defaults.logger;
