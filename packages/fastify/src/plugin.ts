@@ -14,8 +14,11 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { FastifyGate, redactQuery } from './gate.js';
-import { registryOf, track } from './routes.js';
+import { routesOf } from './routes.js';
 import type { FastifyGateOptions, FastifyWsHandler, InjectWSOptions } from './types.js';
+
+/** `fastify.ws(path, options?, handler)` after the path. */
+type WsArgs = [options: RouteShorthandOptions | FastifyWsHandler, handler?: FastifyWsHandler];
 
 const plugin: FastifyPluginAsync<FastifyGateOptions> = async (fastify, options) => {
   if (fastify.hasPlugin('@fastify/websocket') || fastify.hasDecorator('websocketServer')) {
@@ -31,7 +34,7 @@ const plugin: FastifyPluginAsync<FastifyGateOptions> = async (fastify, options) 
     frameworkDefaults(options, { logger: fastify.log, trustProxy: fastifyTrustProxy(fastify) }),
   );
   // Routes declared before the plugin loaded: their `ws` options are validated now, at startup.
-  (registryOf(fastify) ?? track(fastify)).serve(gate);
+  routesOf(fastify).serve(gate);
 
   fastify.decorate('wsgate', gate);
   fastify.decorateRequest('ws', {
@@ -39,22 +42,10 @@ const plugin: FastifyPluginAsync<FastifyGateOptions> = async (fastify, options) 
       return PreparedUpgrade.of(this.raw) !== undefined;
     },
   });
-  fastify.decorate(
-    'ws',
-    function ws(
-      this: FastifyInstance,
-      path: string,
-      a: RouteShorthandOptions | FastifyWsHandler,
-      b?: FastifyWsHandler,
-    ) {
-      const { options, handler } = routeArgs<RouteShorthandOptions, FastifyWsHandler>(
-        `fastify.ws('${path}', options?, handler)`,
-        a,
-        b,
-      );
-      return this.route({ ...options, method: 'GET', url: path, websocket: true, handler } as never);
-    },
-  );
+  fastify.decorate('ws', function ws(this: FastifyInstance, path: string, ...args: WsArgs) {
+    const { options, handler } = routeArgs(`fastify.ws('${path}', options?, handler)`, ...args);
+    return this.route({ ...options, method: 'GET', url: path, websocket: true, handler } as never);
+  });
   fastify.decorate('injectWS', async (path: string, injectOptions: InjectWSOptions = {}) => {
     await fastify.ready();
     return gate.inject(path, { ...injectOptions, server: fastify.server });

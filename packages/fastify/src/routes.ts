@@ -3,30 +3,26 @@ import { acceptOnce, DeclaredRoutes, PreparedUpgrade, redactUrl } from '@wsgate/
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { FastifyUser, FastifyWsHandler } from './types.js';
 
-/** Per Fastify instance: the WebSocket routes declared on it, told to its gate once the plugin has loaded. */
-const registries = new WeakMap<object, DeclaredRoutes<FastifyUser>>();
+/**
+ * The WebSocket routes declared on a Fastify instance tree, told to its gate once the plugin has loaded:
+ * a property of the root instance, which encapsulated children inherit through their prototype.
+ */
+const kRoutes = Symbol('wsgate.routes');
 const kSeen = Symbol('wsgate.route');
 
 type Handler = (this: FastifyInstance, a: unknown, b: unknown) => unknown;
 type Opts = RouteOptions & { [kSeen]?: true };
 
-/** The registry of an instance or of the nearest ancestor that has one (encapsulated children inherit). */
-export function registryOf(instance: object): DeclaredRoutes<FastifyUser> | undefined {
-  for (let o: object | null = instance; o; o = Object.getPrototypeOf(o)) {
-    const r = registries.get(o);
-    if (r) return r;
-  }
-  return undefined;
-}
-
-/** Gives an instance a registry and the onRoute hook that shapes its WebSocket routes. */
-export function track(instance: FastifyInstance): DeclaredRoutes<FastifyUser> {
-  const registry = new DeclaredRoutes<FastifyUser>();
-  registries.set(instance, registry);
+/** The routes of an instance's tree: the gate serves them, and the onRoute hook shapes them. */
+export function routesOf(instance: FastifyInstance): DeclaredRoutes<FastifyUser> {
+  const host = instance as FastifyInstance & { [kRoutes]?: DeclaredRoutes<FastifyUser> };
+  if (host[kRoutes]) return host[kRoutes];
+  const routes = new DeclaredRoutes<FastifyUser>();
+  host[kRoutes] = routes;
   instance.addHook('onRoute', function (this: FastifyInstance, opts) {
-    shapeRoute(this, opts as Opts, registry);
+    shapeRoute(this, opts as Opts, routes);
   });
-  return registry;
+  return routes;
 }
 
 // onRoute only sees routes declared after the hook exists, and `app.register(wsgate)` loads lazily, so a
@@ -35,11 +31,11 @@ export function track(instance: FastifyInstance): DeclaredRoutes<FastifyUser> {
 // carry `websocket`, `wsHandler` or `ws`, and stays transparent when wsgate is never registered.
 subscribe('fastify.initialization', (message) => {
   const instance = (message as { fastify?: FastifyInstance }).fastify;
-  if (instance && !registries.has(instance)) track(instance);
+  if (instance) routesOf(instance);
 });
 
 /** Turns a route's `websocket`/`wsHandler`/`ws` options into one handler that serves both HTTP and upgrades. */
-function shapeRoute(instance: FastifyInstance, opts: Opts, registry: DeclaredRoutes<FastifyUser>): void {
+function shapeRoute(instance: FastifyInstance, opts: Opts, routes: DeclaredRoutes<FastifyUser>): void {
   if (opts[kSeen]) return;
   opts[kSeen] = true;
   const methods = [opts.method].flat();
@@ -72,7 +68,7 @@ function shapeRoute(instance: FastifyInstance, opts: Opts, registry: DeclaredRou
     throw new TypeError(`wsgate: route GET ${opts.url} is already declared`);
   const options = opts.ws;
   // The route as declared (a prefix the plugin was registered under included), for gate.asyncapi().
-  registry.declare(opts.url, options);
+  routes.declare(opts.url, options);
   redactQueryInLogs(opts, 'always');
   opts.handler = function (this: FastifyInstance, a: unknown, b: unknown) {
     const request = a as FastifyRequest;
