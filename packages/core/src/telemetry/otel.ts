@@ -4,6 +4,7 @@ import {
   type Attributes,
   type BatchObservableResult,
   context,
+  type Meter,
   type MeterProvider,
   metrics,
   propagation,
@@ -71,31 +72,29 @@ export function instrument<TUser>(gate: Gate<TUser>, options: InstrumentOptions 
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
   const topicTemplate = options.topicTemplate;
 
-  const active = meter.createObservableUpDownCounter(Metric.activeConnections, {
-    description: 'WebSocket sessions open now.',
-    unit: '{connection}',
-  });
-  const pending = meter.createObservableUpDownCounter(Metric.pendingHandshakes, {
-    description: 'Handshakes between the first checks and their answer (e.g. waiting for authenticate).',
-    unit: '{handshake}',
-  });
-  const topics = meter.createObservableUpDownCounter(Metric.topics, {
-    description: 'Topics with at least one local member.',
-    unit: '{topic}',
-  });
-  const messages = meter.createObservableCounter(Metric.messages, {
-    description: 'WebSocket messages received (network.io.direction=receive) and sent (transmit).',
-    unit: '{message}',
-  });
-  const bytes = meter.createObservableCounter(Metric.messageBytes, {
-    description: 'Payload bytes of the messages received and sent (frame headers not included).',
-    unit: 'By',
-  });
-  const slow = meter.createObservableCounter(Metric.slowConsumers, {
-    description:
-      'Times a session hit backpressure.limit: closed with 1013 (action=close) or a message dropped (drop).',
-    unit: '{event}',
-  });
+  const make = instruments(meter);
+  const active = make.gauge(Metric.activeConnections, '{connection}', 'WebSocket sessions open now.');
+  const pending = make.gauge(
+    Metric.pendingHandshakes,
+    '{handshake}',
+    'Handshakes between the first checks and their answer (e.g. waiting for authenticate).',
+  );
+  const topics = make.gauge(Metric.topics, '{topic}', 'Topics with at least one local member.');
+  const messages = make.total(
+    Metric.messages,
+    '{message}',
+    'WebSocket messages received (network.io.direction=receive) and sent (transmit).',
+  );
+  const bytes = make.total(
+    Metric.messageBytes,
+    'By',
+    'Payload bytes of the messages received and sent (frame headers not included).',
+  );
+  const slow = make.total(
+    Metric.slowConsumers,
+    '{event}',
+    'Times a session hit backpressure.limit: closed with 1013 (action=close) or a message dropped (drop).',
+  );
   const observables = [active, pending, topics, messages, bytes, slow];
   const observe = (result: BatchObservableResult): void => {
     const s = gate.stats();
@@ -115,21 +114,21 @@ export function instrument<TUser>(gate: Gate<TUser>, options: InstrumentOptions 
     description: 'WebSocket handshakes that ended, by outcome, HTTP status and route.',
     unit: '{handshake}',
   });
-  const handshakeDuration = meter.createHistogram(Metric.handshakeDuration, {
+  const handshakeDuration = make.histogram(Metric.handshakeDuration, {
+    unit: 's',
+    buckets: HANDSHAKE_BUCKETS,
     description: 'Time from the upgrade request to the 101 or the refusal.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: HANDSHAKE_BUCKETS },
   });
-  const connectionDuration = meter.createHistogram(Metric.connectionDuration, {
+  const connectionDuration = make.histogram(Metric.connectionDuration, {
+    unit: 's',
+    buckets: CONNECTION_BUCKETS,
     description: 'How long sessions stayed open, by route and close code.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: CONNECTION_BUCKETS },
   });
-  const fanout = meter.createHistogram(Metric.fanout, {
+  const fanout = make.histogram(Metric.fanout, {
+    unit: '{session}',
+    buckets: FANOUT_BUCKETS,
     description:
       'Local sessions each published message was written to (messages that reached none are not recorded).',
-    unit: '{session}',
-    advice: { explicitBucketBoundaries: FANOUT_BUCKETS },
   });
 
   const started = new WeakMap<IncomingMessage, Started>();
@@ -172,18 +171,37 @@ export function instrument<TUser>(gate: Gate<TUser>, options: InstrumentOptions 
     fanout.record(delivered, attributes);
   };
 
-  gate.on('upgrade', onUpgrade);
-  gate.on('handshake', onHandshake);
-  gate.on('open', onOpen);
-  gate.on('close', onClose);
-  gate.on('publish', onPublish);
+  // Each listener's type depends on its event: `never` lets one loop add and remove them all.
+  const listeners = Object.entries({
+    upgrade: onUpgrade,
+    handshake: onHandshake,
+    open: onOpen,
+    close: onClose,
+    publish: onPublish,
+  }) as Array<[keyof GateEvents<TUser>, never]>;
+  for (const [event, listener] of listeners) gate.on(event, listener);
   return () => {
-    gate.off('upgrade', onUpgrade);
-    gate.off('handshake', onHandshake);
-    gate.off('open', onOpen);
-    gate.off('close', onClose);
-    gate.off('publish', onPublish);
+    for (const [event, listener] of listeners) gate.off(event, listener);
     meter.removeBatchObservableCallback(observe, observables);
+  };
+}
+
+/**
+ * The meter's instrument factories: observable gauges and totals (read at collection time, so they cost
+ * nothing per message) and histograms with their bucket boundaries.
+ */
+function instruments(meter: Meter) {
+  return {
+    gauge: (name: string, unit: string, description: string) =>
+      meter.createObservableUpDownCounter(name, { unit, description }),
+    total: (name: string, unit: string, description: string) =>
+      meter.createObservableCounter(name, { unit, description }),
+    histogram: (name: string, o: { unit: string; buckets: number[]; description: string }) =>
+      meter.createHistogram(name, {
+        unit: o.unit,
+        description: o.description,
+        advice: { explicitBucketBoundaries: o.buckets },
+      }),
   };
 }
 
