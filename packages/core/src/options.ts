@@ -192,7 +192,8 @@ export interface Settings<TUser> {
   onExpire: ExpiryOptions<TUser>['onExpire'];
 }
 
-const KNOWN_GATE = new Set([
+/** The options a route may set: each is also a gate option, the default for every route. */
+const SHARED = [
   'origins',
   'requireOrigin',
   'authenticate',
@@ -203,6 +204,9 @@ const KNOWN_GATE = new Set([
   'handshakeTimeout',
   'messages',
   'onExpire',
+];
+const KNOWN_GATE = new Set([
+  ...SHARED,
   'allowedHosts',
   'trustProxy',
   'heartbeat',
@@ -216,22 +220,8 @@ const KNOWN_GATE = new Set([
   'logger',
   'logRefusals',
 ]);
-const KNOWN_ROUTE = new Set([
-  'origins',
-  'requireOrigin',
-  'authenticate',
-  'protocols',
-  'maxPayload',
-  'perMessageDeflate',
-  'backpressure',
-  'handshakeTimeout',
-  'messages',
-  'onExpire',
-  // Contracts are route-level only (a gate has no one message shape): contracts/contract.ts.
-  'message',
-  'send',
-  'onInvalid',
-]);
+// Contracts are route-level only (a gate has no one message shape): contracts/contract.ts.
+const KNOWN_ROUTE = new Set([...SHARED, 'message', 'send', 'onInvalid']);
 
 function positive(value: unknown, name: string, allowZero = false): void {
   if (value === undefined) return;
