@@ -286,24 +286,14 @@ export class Client extends Emitter<ClientEvents> {
         break;
       case 'res':
         if (typeof f.id === 'number') {
-          const err = f.error;
-          this.#settle(
-            f.id,
-            err
-              ? new RequestError(String(err.code), typeof err.message === 'string' ? err.message : undefined)
-              : undefined,
-            dataOf(f),
-          );
+          this.#settle(f.id, f.error ? RequestError.fromWire(f.error) : undefined, dataOf(f));
         }
         break;
       case 'req':
         if (typeof f.id === 'number') this.#answer(ws, f.id, dataOf(f));
         break;
       case 'error':
-        this.emit(
-          'error',
-          new RequestError(String(f.code), typeof f.message === 'string' ? f.message : undefined),
-        );
+        this.emit('error', RequestError.fromWire(f));
         break;
       // 'pong' only proves liveness; unknown types are ignored (docs/protocol.md section 9).
     }

@@ -4,6 +4,17 @@
  * `failed`, or the application's own).
  */
 export class RequestError extends Error {
+  /**
+   * The error a received `res` or `error` frame carries, as sent: the client reads frames unvalidated, so
+   * a code that is not a string is stringified and a message that is not one is left out. @internal
+   */
+  static fromWire(error: { code?: unknown; message?: unknown }): RequestError {
+    return new RequestError(
+      String(error.code),
+      typeof error.message === 'string' ? error.message : undefined,
+    );
+  }
+
   /** The error code. */
   readonly code: string;
   constructor(code: string, message?: string) {
