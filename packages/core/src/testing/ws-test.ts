@@ -1,5 +1,6 @@
 import { AssertionError, deepStrictEqual } from 'node:assert';
 import type { WebSocket } from 'ws';
+import type { SendOf } from '../contracts/contract.js';
 import type { InferSend, StandardSchemaV1 } from '../contracts/schema.js';
 import type { InjectOptions } from '../upgrade/inject.js';
 
@@ -228,14 +229,6 @@ export function wsTest<
 }
 
 /** What a test sends to a route with contract `C`: its `message` schema's input. */
-export type SentBy<C> = C extends { message: infer S }
-  ? S extends StandardSchemaV1
-    ? InferSend<S>
-    : unknown
-  : unknown;
+export type SentBy<C> = C extends { message: infer S extends StandardSchemaV1 } ? InferSend<S> : unknown;
 /** What a test receives from a route with contract `C`: its `send` schema's input (sent as JSON). */
-export type ReceivedFrom<C> = C extends { send: infer S }
-  ? S extends StandardSchemaV1
-    ? InferSend<S>
-    : unknown
-  : unknown;
+export type ReceivedFrom<C> = C extends { send: StandardSchemaV1 } ? SendOf<C> : unknown;
