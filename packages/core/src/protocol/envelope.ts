@@ -2,6 +2,7 @@
  * The `wsgate.v1` envelope (docs/protocol.md section 2): one JSON object per text message, its type in `t`.
  * The one place frames are parsed and built; every refusal names what was wrong, for the close reason.
  */
+import { CloseCode } from '../close-policy.js';
 
 /** The subprotocol token a route lists in `protocols` to enable the protocol. */
 export const WSGATE_V1 = 'wsgate.v1';
@@ -31,17 +32,17 @@ export type ClientFrame =
 export const MAX_HELLO_TOPICS = 1_000;
 const MAX_EPOCH = 64;
 
-/** Why a frame was refused: the close code and a reason of at most 123 bytes. */
+/** Why a frame was refused: the connection closes with `code` and the message as its reason. */
 export class EnvelopeError extends Error {
-  readonly code: number;
-  constructor(code: number, message: string) {
-    super(message);
+  /** Always 1007 (invalid payload data): a text frame that is not a valid envelope. */
+  readonly code = CloseCode.invalidPayload;
+  constructor(what: string) {
+    super(`invalid envelope: ${what}`);
     this.name = 'EnvelopeError';
-    this.code = code;
   }
 }
 
-const invalid = (what: string): EnvelopeError => new EnvelopeError(1007, `invalid envelope: ${what}`);
+const invalid = (what: string): EnvelopeError => new EnvelopeError(what);
 
 function isId(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
