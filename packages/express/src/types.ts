@@ -1,13 +1,4 @@
-import type {
-  GateOptions,
-  Message,
-  MessageOf,
-  Params,
-  RouteOptions,
-  SendData,
-  SendOf,
-  Session,
-} from '@wsgate/core';
+import type { GateOptions, Handler, MessageOf, Params, RouteOptions, SendOf } from '@wsgate/core';
 import type {
   ParamsDictionary,
   PathParams,
@@ -26,15 +17,14 @@ export type ExpressUser = Express.User;
  * A WebSocket handler for Express: called once per session, after the 101, with the Express request that
  * went through the app's middleware (`req.user`, `req.session`, `req.params` as they left the chain). A
  * throw or rejection closes the session with 1011 and goes to `onError`; it never reaches Express's error
- * handler. Keep what you need from `req`: it is not retained after the handler has settled.
+ * handler. Keep what you need from `req`: it is not retained after the handler has settled. A handler
+ * typed by a route's `message`/`send` schemas is core's `Handler<TUser, TRequest, TParams, TMessage, TSend>`.
  */
 export type ExpressWsHandler<
   TUser = ExpressUser,
   TRequest = Request,
   TParams extends object = Params,
-  TMessage = Message,
-  TSend = SendData,
-> = (session: Session<TUser, TParams, TMessage, TSend>, req: TRequest) => unknown;
+> = Handler<TUser, TRequest, TParams>;
 
 /** Options of {@link wsgate}: the core gate's options; `trustProxy` defaults to the app's `trust proxy`. */
 export type ExpressGateOptions<TUser = ExpressUser> = GateOptions<TUser>;
@@ -45,7 +35,7 @@ export type ExpressGateOptions<TUser = ExpressUser> = GateOptions<TUser>;
  */
 type Chain<P extends object, TUser, TOptions = unknown> = [
   ...middleware: RequestHandler<P>[],
-  handler: ExpressWsHandler<TUser, Request<P>, SessionParams<P>, MessageOf<TOptions>, SendOf<TOptions>>,
+  handler: Handler<TUser, Request<P>, SessionParams<P>, MessageOf<TOptions>, SendOf<TOptions>>,
 ];
 
 /**

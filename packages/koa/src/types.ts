@@ -1,12 +1,10 @@
 import type {
   GateOptions,
   Handler,
-  Message,
   MessageOf,
   Params,
   RouteOptions,
   RouteParams,
-  SendData,
   SendOf,
   Session,
 } from '@wsgate/core';
@@ -47,15 +45,14 @@ export type KoaGateOptions<TUser = unknown> = GateOptions<TUser>;
 
 /**
  * The handler of an `app.ws` route: called once per session, after the 101, with the Koa context.
- * `session.params` is typed from the route's path.
+ * `session.params` is typed from the route's path. A handler typed by a route's `message`/`send` schemas
+ * is core's `Handler<TUser, TContext, TParams, TMessage, TSend>`.
  */
 export type KoaWsHandler<
   TUser = unknown,
   TContext = ParameterizedContext,
   TParams extends object = Params,
-  TMessage = Message,
-  TSend = SendData,
-> = Handler<TUser, TContext, TParams, TMessage, TSend>;
+> = Handler<TUser, TContext, TParams>;
 
 /** What follows the path in `app.ws`: route middleware, then the handler. */
 export type KoaWsArgs<
@@ -66,7 +63,7 @@ export type KoaWsArgs<
   TOptions = unknown,
 > = [
   ...middleware: Middleware<TState, TContext>[],
-  handler: KoaWsHandler<
+  handler: Handler<
     TUser,
     ParameterizedContext<TState, TContext>,
     TParams,
