@@ -1,32 +1,35 @@
 import { HttpError, RequestError, type RouteOptions, type Session } from '@wsgate/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { type CoreTarget, coreFixture } from '../../../test/support/core-fixture.ts';
 import { until } from '../../../test/support/ws.ts';
-import { coreTarget } from '../../../test/targets/core.ts';
 import { type Client, type ConnectOptions, connect, type State } from '../src/index.ts';
 
-type Target = Awaited<ReturnType<typeof coreTarget.start>>;
-let target: Target | undefined;
-const clients: Client[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await target?.close();
-  target = undefined;
-});
+type Target = CoreTarget;
+const { clients, start } = coreFixture<Client>((c) => c.close());
 
 /** A real core gate on a real port, its route enabling wsgate.v1. */
 async function serve(handler: (s: Session) => void, options: RouteOptions = {}): Promise<Target> {
-  target = await coreTarget.start({}, [
-    { path: '/app', options: { protocols: ['wsgate.v1'], ...options }, handler },
-  ]);
-  return target;
+  return start({}, [{ path: '/app', options: { protocols: ['wsgate.v1'], ...options }, handler }]);
 }
 
 function open(t: Target, options: ConnectOptions = {}): Client {
   const c = connect(`${t.wsUrl}/app`, { WebSocket, reconnect: { minDelay: 20, maxDelay: 100 }, ...options });
   clients.push(c);
   return c;
+}
+
+/** A served route that keeps its sessions and every message they received, and a client open on it. */
+async function openRecorded(options?: ConnectOptions) {
+  const sessions: Session[] = [];
+  const got: unknown[] = [];
+  const t = await serve((s) => {
+    sessions.push(s);
+    s.on('message', (m) => got.push(m));
+  });
+  const c = open(t, options);
+  await reach(c, 'open');
+  return { t, c, sessions, got };
 }
 
 /** Resolves when the client reaches `state` (the state events it went through are in `seen`). */
@@ -89,14 +92,7 @@ describe('@wsgate/client against a core gate', () => {
   });
 
   it('is answered by the app ping without the app, and detects a server that stopped reading', async () => {
-    const sessions: Session[] = [];
-    const appSaw: unknown[] = [];
-    const t = await serve((s) => {
-      sessions.push(s);
-      s.on('message', (m) => appSaw.push(m));
-    });
-    const c = open(t, { ping: { interval: 20, timeout: 1_000 } });
-    await reach(c, 'open');
+    const { t, c, sessions, got: appSaw } = await openRecorded({ ping: { interval: 20, timeout: 1_000 } });
     // Several pings answered: the connection holds and the application saw none of them.
     await until(() => t.gate.stats().messagesIn >= 6, 'five pings after hello');
     expect(c.state).toBe('open');
@@ -111,14 +107,7 @@ describe('@wsgate/client against a core gate', () => {
   });
 
   it('reconnects after the server closes with 1012, sending what was queued meanwhile', async () => {
-    const got: unknown[] = [];
-    const sessions: Session[] = [];
-    const t = await serve((s) => {
-      sessions.push(s);
-      s.on('message', (m) => got.push(m));
-    });
-    const c = open(t);
-    await reach(c, 'open');
+    const { c, sessions, got } = await openRecorded();
     const seen: State[] = [];
     const back = reach(c, 'reconnecting', seen);
     sessions[0]!.close(1012, 'server restarting');
@@ -171,7 +160,7 @@ describe('@wsgate/client against a core gate', () => {
   });
 
   it('stops with protocol-not-negotiated on a route without wsgate.v1', async () => {
-    target = await coreTarget.start({}, [{ path: '/bare', handler: () => {} }]);
+    const target = await start({}, [{ path: '/bare', handler: () => {} }]);
     const c = connect(`${target.wsUrl}/bare`, { WebSocket });
     clients.push(c);
     await reach(c, 'closed');

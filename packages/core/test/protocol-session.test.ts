@@ -1,22 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { type CoreTarget, coreFixture } from '../../../test/support/core-fixture.ts';
 import { closed, collect, nextMessage, openClient, until, type WebSocket } from '../../../test/support/ws.ts';
-import { coreTarget } from '../../../test/targets/core.ts';
 import { RequestError, type Session } from '../src/index.ts';
 
-type Target = Awaited<ReturnType<typeof coreTarget.start>>;
-let target: Target | undefined;
-const clients: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate();
-  await target?.close();
-  target = undefined;
-});
+type Target = CoreTarget;
+const { clients, start } = coreFixture<WebSocket>((c) => c.terminate());
 
 /** A core gate whose route enables wsgate.v1; `handler` runs per session. */
 async function serve(handler: (s: Session) => void): Promise<Target> {
-  target = await coreTarget.start({}, [{ path: '/p', options: { protocols: ['wsgate.v1'] }, handler }]);
-  return target;
+  return start({}, [{ path: '/p', options: { protocols: ['wsgate.v1'] }, handler }]);
 }
 
 async function v1(t: Target, hello: object | null = { t: 'hello' }): Promise<WebSocket> {
@@ -55,7 +47,7 @@ describe('wsgate.v1 on a session', () => {
         validate: (value: unknown) => ({ value }),
       },
     };
-    target = await coreTarget.start({}, [
+    const target = await start({}, [
       { path: '/p', options: { protocols: ['wsgate.v1'] }, handler: (s) => s.sendJson({ a: 1 }) },
       {
         path: '/c',
@@ -120,7 +112,7 @@ describe('wsgate.v1 on a session', () => {
   });
 
   it('closes 1002 when no hello comes within the handshake timeout; hello in time keeps the session', async () => {
-    target = await coreTarget.start({ handshakeTimeout: 150 }, [
+    const target = await start({ handshakeTimeout: 150 }, [
       { path: '/p', options: { protocols: ['wsgate.v1'] }, handler: () => {} },
     ]);
     const silent = await v1(target, null);

@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { type CoreTarget, coreFixture } from '../../../test/support/core-fixture.ts';
 import { collect, nextMessage, openClient, type WebSocket } from '../../../test/support/ws.ts';
-import { coreTarget } from '../../../test/targets/core.ts';
 import type { GateOptions, Session } from '../src/index.ts';
 
-type Target = Awaited<ReturnType<typeof coreTarget.start>>;
-let target: Target | undefined;
-const clients: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate();
-  await target?.close();
-  target = undefined;
-});
+type Target = CoreTarget;
+const { clients, start } = coreFixture<WebSocket>((c) => c.terminate());
 
 async function serve(options: GateOptions, handler: (s: Session) => void): Promise<Target> {
-  target = await coreTarget.start(options, [{ path: '/p', options: { protocols: ['wsgate.v1'] }, handler }]);
-  return target;
+  return start(options, [{ path: '/p', options: { protocols: ['wsgate.v1'] }, handler }]);
 }
 
 async function v1(t: Target, hello: object | null = { t: 'hello' }): Promise<WebSocket> {

@@ -17,6 +17,13 @@ describe.each(majors)('%s: errors before and after the handshake', (name, expres
     process.off('unhandledRejection', onUnhandled);
   });
 
+  /** An app whose gate reports every error to `reported`. */
+  const reportingApp = () => {
+    const app = express();
+    const reported: unknown[] = [];
+    return { app, reported, gate: wsgate(app, { onError: (err) => reported.push(err) }) };
+  };
+
   it("a middleware error reaches the app's error handler, whose status and body the client gets", async () => {
     const app = express();
     const gate = wsgate(app);
@@ -89,9 +96,7 @@ describe.each(majors)('%s: errors before and after the handshake', (name, expres
   );
 
   it('a handler rejecting or throwing after the 101 closes with 1011; Express never sees it; the process lives', async () => {
-    const app = express();
-    const reported: unknown[] = [];
-    const gate = wsgate(app, { onError: (err) => reported.push(err) });
+    const { app, gate, reported } = reportingApp();
     const errorHandlerCalls: unknown[] = [];
     app.ws('/async', async (s) => {
       s.send('opened');
@@ -151,9 +156,7 @@ describe.each(majors)('%s: errors before and after the handshake', (name, expres
   });
 
   it('a client that leaves during slow middleware leaves no session, counter or error behind', async () => {
-    const app = express();
-    const reported: unknown[] = [];
-    const gate = wsgate(app, { onError: (err) => reported.push(err) });
+    const { app, gate, reported } = reportingApp();
     let release!: () => void;
     let entered!: () => void;
     const inMiddleware = new Promise<void>((r) => {

@@ -4,7 +4,7 @@ import { wsgate } from '@wsgate/koa';
 import { describe, expect, it } from 'vitest';
 import { upgradeHeaders } from '../../../test/support/raw.ts';
 import { collect, openClient, until } from '../../../test/support/ws.ts';
-import { latch, listen, versions } from './helpers.ts';
+import { latch, listen, served, versions } from './helpers.ts';
 
 /** A masked client text frame (RFC 6455 section 5.2), short payloads only. */
 function clientTextFrame(text: string): Buffer {
@@ -26,8 +26,7 @@ describe.each(versions)('%s: no message is lost between the 101 and the first li
       s.on('message', (m) => s.send(m));
     });
     app.use(router.routes());
-    const t = await listen(app, gate);
-    try {
+    await served(app, gate, async (t) => {
       const ws = await openClient(`${t.wsUrl}/late`);
       const sent = Array.from({ length: 20 }, (_, i) => `m${i}`);
       for (const m of sent) ws.send(m);
@@ -35,9 +34,7 @@ describe.each(versions)('%s: no message is lost between the 101 and the first li
       ready.open();
       expect(await collect(ws, sent.length)).toEqual(sent);
       ws.close();
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('a frame in the same TCP packet as the upgrade request reaches the listener attached after the await', async () => {

@@ -4,7 +4,7 @@ import { UpgradeAbortedError, wsgate } from '@wsgate/koa';
 import { describe, expect, it } from 'vitest';
 import { rawRequest, upgradeHeaders } from '../../../test/support/raw.ts';
 import { closed, nextMessage, openClient, until } from '../../../test/support/ws.ts';
-import { latch, listen, versions } from './helpers.ts';
+import { latch, listen, served, versions } from './helpers.ts';
 
 describe.each(versions)('%s: what the chain answers reaches the client as HTTP', (_name, Koa) => {
   async function start() {
@@ -182,8 +182,7 @@ describe.each(versions)('%s: ctx.ws() rejects instead of hanging', (_name, Koa) 
         if (outcomes.length === 3) settled.open();
       }
     });
-    const t = await listen(app, gate);
-    try {
+    await served(app, gate, async (t) => {
       const refused = await rawRequest(`${t.url}/refused`);
       expect(refused.status).toBe(401);
       const bad = await rawRequest(`${t.url}/bad-options`);
@@ -210,8 +209,6 @@ describe.each(versions)('%s: ctx.ws() rejects instead of hanging', (_name, Koa) 
       await until(() => gate.stats().pending === 0, 'no pending handshake');
       // Only the bad options (a programming error) reached Koa's error handling.
       expect(appErrors).toEqual([second]);
-    } finally {
-      await t.close();
-    }
+    });
   });
 });

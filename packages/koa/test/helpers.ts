@@ -37,3 +37,17 @@ export function latch<T = void>(): { promise: Promise<T>; open: (value: T) => vo
   });
   return { promise, open };
 }
+
+/** Listens through the hooked `app.listen()`, runs `test` against the server, then closes it, pass or fail. */
+export async function served(
+  app: Koa,
+  gate: KoaGate<any, any, any>,
+  test: (t: Running) => Promise<void>,
+): Promise<void> {
+  const t = await listen(app, gate);
+  try {
+    await test(t);
+  } finally {
+    await t.close();
+  }
+}

@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import { describe, expect, it } from 'vitest';
 import { rawRequest } from '../../../test/support/raw.ts';
 import { nextMessage, openClient } from '../../../test/support/ws.ts';
-import { listen, versions } from './helpers.ts';
+import { served, versions } from './helpers.ts';
 
 describe.each(versions)('%s: routing', (_name, Koa) => {
   it('@koa/router params, prefix and matched route reach the session; a page and a socket share a path', async () => {
@@ -22,8 +22,7 @@ describe.each(versions)('%s: routing', (_name, Koa) => {
       s.sendJson({ params: s.params, route: s.route, url: s.url, query: s.query.get('x') });
     });
     app.use(router.routes());
-    const t = await listen(app, gate);
-    try {
+    await served(app, gate, async (t) => {
       const ws = await openClient(`${t.wsUrl}/api/rooms/caf%C3%A9/users/42?x=1`);
       expect(JSON.parse(String(await nextMessage(ws)))).toEqual({
         params: { room: 'café', id: '42' },
@@ -35,9 +34,7 @@ describe.each(versions)('%s: routing', (_name, Koa) => {
       const page = await fetch(`${t.url}/api/rooms/lobby/users/1`);
       expect(await page.text()).toBe('page for lobby');
       expect(seen).toEqual(['function', 'undefined']);
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('an app.ws handler that also awaits ctx.ws() gets its own session, not an error', async () => {
@@ -47,14 +44,11 @@ describe.each(versions)('%s: routing', (_name, Koa) => {
       const again = await ctx.ws?.();
       session.send(String(again === session));
     });
-    const t = await listen(app, gate);
-    try {
+    await served(app, gate, async (t) => {
       const ws = await openClient(`${t.wsUrl}/same`);
       expect(await nextMessage(ws)).toBe('true');
       ws.close();
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('app.ws is matched after the app.use chain, then its own middleware, with params and state', async () => {
@@ -87,8 +81,7 @@ describe.each(versions)('%s: routing', (_name, Koa) => {
       order.push('later app middleware');
       await next();
     });
-    const t = await listen(app, gate);
-    try {
+    await served(app, gate, async (t) => {
       const denied = await rawRequest(`${t.url}/admin/users`);
       expect(denied.status).toBe(403);
       expect(order).toEqual(['app middleware', 'later app middleware', 'route middleware']);
@@ -107,9 +100,7 @@ describe.each(versions)('%s: routing', (_name, Koa) => {
       expect(page.closed).toBe(true);
       expect(() => gate.app.ws('/bad', { maxPayload: -1 }, () => {})).toThrow(/maxPayload/);
       expect(() => (gate.app.ws as unknown as (p: string) => void)('/none')).toThrow(/handler/);
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('ctx.ws() works in a plain middleware; ctx.ws is undefined for plain HTTP', async () => {
@@ -123,17 +114,14 @@ describe.each(versions)('%s: routing', (_name, Koa) => {
       }
       ctx.body = `ws is ${typeof ctx.ws}`;
     });
-    const t = await listen(app, gate);
-    try {
+    await served(app, gate, async (t) => {
       const res = await fetch(`${t.url}/anything`);
       expect(await res.text()).toBe('ws is undefined');
       const ws = await openClient(`${t.wsUrl}/anything`);
       ws.send('hi');
       expect(await nextMessage(ws)).toBe('echo hi');
       ws.close();
-    } finally {
-      await t.close();
-    }
+    });
   });
 });
 
@@ -160,8 +148,7 @@ describe.each(versions)('%s: path guards', (_name, Koa) => {
     app.use(router.routes());
     gate.ws('/admin/feed', () => {});
     gate.ws('/secret', () => {});
-    const t = await listen(app, gate);
-    try {
+    await served(app, gate, async (t) => {
       const status = async (path: string, token?: string) =>
         (await rawRequest(t.url, { path, headers: token ? { 'x-token': token } : {} })).status;
       expect(await status('/secret')).toBe(401);
@@ -174,8 +161,6 @@ describe.each(versions)('%s: path guards', (_name, Koa) => {
         expect(await status(path), path).toBe(401);
         expect(await status(path, 'ok'), path).toBe(101);
       }
-    } finally {
-      await t.close();
-    }
+    });
   });
 });

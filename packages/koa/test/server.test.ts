@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { wsgate } from '@wsgate/koa';
 import { describe, expect, it } from 'vitest';
 import { nextMessage, openClient } from '../../../test/support/ws.ts';
-import { listen, running, versions } from './helpers.ts';
+import { listen, running, served, versions } from './helpers.ts';
 
 describe.each(versions)('%s: servers', (_name, Koa) => {
   it('app.listen() is hooked: HTTP and WebSocket on the same port, and close() lets the server close', async () => {
@@ -134,8 +134,7 @@ describe.each(versions)('%s: after the 101', (_name, Koa) => {
       );
       s.on('message', (m) => s.send(m));
     });
-    const t = await listen(app, gate);
-    try {
+    await served(app, gate, async (t) => {
       const ws = await openClient(`${t.wsUrl}/x`);
       expect(finished).toEqual([101]);
       expect(socketListeners.length).toBeGreaterThan(0);
@@ -143,8 +142,6 @@ describe.each(versions)('%s: after the 101', (_name, Koa) => {
       ws.send('still open');
       expect(await nextMessage(ws)).toBe('still open');
       ws.close();
-    } finally {
-      await t.close();
-    }
+    });
   });
 });
