@@ -15,10 +15,10 @@ import type {
   FastifyBaseLogger,
   FastifyInstance,
   FastifyRequest,
-  RouteOptions as FastifyRouteOptions,
   FastifySchema,
   FastifyTypeProvider,
   FastifyTypeProviderDefault,
+  HTTPMethods,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
   RawServerBase,
@@ -92,6 +92,73 @@ export type { FastifyWsHandler as WsHandler };
 /** Options of `fastify.injectWS()`: core's inject options without `server` (always `fastify.server`). */
 export type InjectWSOptions = Omit<InjectOptions, 'server'>;
 
+/** A Fastify instance's type parameters, named once for the declarations below. */
+interface InstanceTypes<
+  TServer extends RawServerBase,
+  TRequest extends RawRequestDefaultExpression<TServer>,
+  TReply extends RawReplyDefaultExpression<TServer>,
+  TLogger extends FastifyBaseLogger,
+  TProvider extends FastifyTypeProvider,
+> {
+  server: TServer;
+  request: TRequest;
+  reply: TReply;
+  logger: TLogger;
+  provider: TProvider;
+}
+// biome-ignore lint/suspicious/noExplicitAny: any instance's types, as a constraint.
+type AnyInstance = InstanceTypes<any, any, any, any, any>;
+
+/** One route's type parameters: its generic (Params, Querystring...), config, schema and path. */
+interface RouteTypes<
+  TRoute extends RouteGenericInterface,
+  TConfig,
+  TSchema extends FastifySchema,
+  TPath extends string,
+> {
+  route: TRoute;
+  config: TConfig;
+  schema: TSchema;
+  path: TPath;
+}
+// biome-ignore lint/suspicious/noExplicitAny: any route's types, as a constraint.
+type AnyRoute = RouteTypes<any, any, any, any>;
+
+/** Fastify's shorthand route options for a route `R` on an instance `I`. */
+type ShorthandOf<I extends AnyInstance, R extends AnyRoute> = RouteShorthandOptions<
+  I['server'],
+  I['request'],
+  I['reply'],
+  R['route'],
+  R['config'],
+  R['schema'],
+  I['provider'],
+  I['logger']
+>;
+
+/** The WebSocket handler of a route `R` on an instance `I`: `session.params` from the path, messages from `TWs`. */
+type SocketHandlerOf<I extends AnyInstance, R extends AnyRoute, TWs = unknown> = FastifyWsHandler<
+  R['route'],
+  I['server'],
+  I['request'],
+  R['schema'],
+  I['provider'],
+  R['config'],
+  I['logger'],
+  RouteParams<R['path']>,
+  FastifyUser,
+  MessageOf<TWs>,
+  SendOf<TWs>
+>;
+
+/** A `route({ websocket: true, ... })` declaration: Fastify's route options with the WebSocket handler. */
+type SocketRouteOf<I extends AnyInstance, R extends AnyRoute> = Omit<ShorthandOf<I, R>, 'websocket'> & {
+  method: HTTPMethods | HTTPMethods[];
+  url: R['path'];
+  websocket: true;
+  handler: SocketHandlerOf<I, R>;
+};
+
 declare module 'fastify' {
   interface FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider> {
     /** The `@wsgate/core` gate behind the plugin: sessions, `publish`, `stats()`, events. */
@@ -103,18 +170,12 @@ declare module 'fastify' {
      */
     ws<RouteGeneric extends RouteGenericInterface = RouteGenericInterface, TPath extends string = string>(
       path: TPath,
-      handler: FastifyWsHandler<
-        RouteGeneric,
-        RawServer,
-        RawRequest,
-        FastifySchema,
-        TypeProvider,
-        ContextConfigDefault,
-        Logger,
-        RouteParams<TPath>
+      handler: SocketHandlerOf<
+        InstanceTypes<RawServer, RawRequest, RawReply, Logger, TypeProvider>,
+        RouteTypes<RouteGeneric, ContextConfigDefault, FastifySchema, TPath>
       >,
     ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
-    /** With `ws: { message, send }` schemas: the handler's messages and `session.send` are typed (contracts). */
+    /** With `ws: { message, send }` schemas, the handler's messages and `session.send` are typed (contracts). */
     ws<
       RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
       ContextConfig = ContextConfigDefault,
@@ -124,58 +185,16 @@ declare module 'fastify' {
     >(
       path: TPath,
       options: Omit<
-        RouteShorthandOptions<
-          RawServer,
-          RawRequest,
-          RawReply,
-          RouteGeneric,
-          ContextConfig,
-          SchemaCompiler,
-          TypeProvider,
-          Logger
+        ShorthandOf<
+          InstanceTypes<RawServer, RawRequest, RawReply, Logger, TypeProvider>,
+          RouteTypes<RouteGeneric, ContextConfig, SchemaCompiler, TPath>
         >,
         'ws'
-      > & { ws: TWs },
-      handler: FastifyWsHandler<
-        RouteGeneric,
-        RawServer,
-        RawRequest,
-        SchemaCompiler,
-        TypeProvider,
-        ContextConfig,
-        Logger,
-        RouteParams<TPath>,
-        FastifyUser,
-        MessageOf<TWs>,
-        SendOf<TWs>
-      >,
-    ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
-    ws<
-      RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
-      ContextConfig = ContextConfigDefault,
-      const SchemaCompiler extends FastifySchema = FastifySchema,
-      TPath extends string = string,
-    >(
-      path: TPath,
-      options: RouteShorthandOptions<
-        RawServer,
-        RawRequest,
-        RawReply,
-        RouteGeneric,
-        ContextConfig,
-        SchemaCompiler,
-        TypeProvider,
-        Logger
-      >,
-      handler: FastifyWsHandler<
-        RouteGeneric,
-        RawServer,
-        RawRequest,
-        SchemaCompiler,
-        TypeProvider,
-        ContextConfig,
-        Logger,
-        RouteParams<TPath>
+      > & { ws?: TWs },
+      handler: SocketHandlerOf<
+        InstanceTypes<RawServer, RawRequest, RawReply, Logger, TypeProvider>,
+        RouteTypes<RouteGeneric, ContextConfig, SchemaCompiler, TPath>,
+        TWs
       >,
     ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
 
@@ -192,32 +211,10 @@ declare module 'fastify' {
       const SchemaCompiler extends FastifySchema = FastifySchema,
       TPath extends string = string,
     >(
-      opts: Omit<
-        FastifyRouteOptions<
-          RawServer,
-          RawRequest,
-          RawReply,
-          RouteGeneric,
-          ContextConfig,
-          SchemaCompiler,
-          TypeProvider,
-          Logger
-        >,
-        'handler' | 'websocket' | 'url'
-      > & {
-        url: TPath;
-        websocket: true;
-        handler: FastifyWsHandler<
-          RouteGeneric,
-          RawServer,
-          RawRequest,
-          SchemaCompiler,
-          TypeProvider,
-          ContextConfig,
-          Logger,
-          RouteParams<TPath>
-        >;
-      },
+      opts: SocketRouteOf<
+        InstanceTypes<RawServer, RawRequest, RawReply, Logger, TypeProvider>,
+        RouteTypes<RouteGeneric, ContextConfig, SchemaCompiler, TPath>
+      >,
     ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
   }
 
@@ -241,14 +238,9 @@ declare module 'fastify' {
     /** `true`: `handler` is a WebSocket handler `(session, request)`; plain HTTP gets a 404. @default false */
     websocket?: boolean;
     /** The WebSocket handler beside the HTTP `handler`: a page and its socket on one path. */
-    wsHandler?: FastifyWsHandler<
-      RouteGeneric,
-      RawServer,
-      RawRequest,
-      SchemaCompiler,
-      TypeProvider,
-      ContextConfig,
-      Logger
+    wsHandler?: SocketHandlerOf<
+      InstanceTypes<RawServer, RawRequest, RawReply, Logger, TypeProvider>,
+      RouteTypes<RouteGeneric, ContextConfig, SchemaCompiler, string>
     >;
   }
 
@@ -268,25 +260,13 @@ declare module 'fastify' {
       TPath extends string = string,
     >(
       path: TPath,
-      opts: RouteShorthandOptions<
-        RawServer,
-        RawRequest,
-        RawReply,
-        RouteGeneric,
-        ContextConfig,
-        SchemaCompiler,
-        TypeProvider,
-        Logger
+      opts: ShorthandOf<
+        InstanceTypes<RawServer, RawRequest, RawReply, Logger, TypeProvider>,
+        RouteTypes<RouteGeneric, ContextConfig, SchemaCompiler, TPath>
       > & { websocket: true },
-      handler: FastifyWsHandler<
-        RouteGeneric,
-        RawServer,
-        RawRequest,
-        SchemaCompiler,
-        TypeProvider,
-        ContextConfig,
-        Logger,
-        RouteParams<TPath>
+      handler: SocketHandlerOf<
+        InstanceTypes<RawServer, RawRequest, RawReply, Logger, TypeProvider>,
+        RouteTypes<RouteGeneric, ContextConfig, SchemaCompiler, TPath>
       >,
     ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
   }
