@@ -30,6 +30,14 @@ export type { CloseOptions, GateEvents } from './gate-events.js';
 // upgrade/admission.ts for limits), upgrade/prepared-upgrade.ts (accept), gate-hosts.ts (what upgrades
 // and sessions ask of their gate); besides them report.ts (errors, events), topics/, shutdown/.
 
+/** `gate.prepare()`'s arguments: the upgrade event's three, then route options known before the framework runs. */
+type PrepareArgs<TUser> = [
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  routeOptions?: RouteOptions<TUser>,
+];
+
 /** The handler of `gate.route(path, handler)`: the Node request, and `session.params` typed from `TPath`. */
 type RouteHandler<TUser, TPath extends string> = Handler<TUser, IncomingMessage, RouteParams<TPath>>;
 
@@ -196,12 +204,7 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    *
    * @internal adapter plumbing, not in the published types: an adapter overrides `runFramework` instead.
    */
-  prepare(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    routeOptions?: RouteOptions<TUser>,
-  ): PreparedUpgrade<TUser> | null {
+  prepare(...[req, socket, head, routeOptions]: PrepareArgs<TUser>): PreparedUpgrade<TUser> | null {
     const route = routeOptions === undefined ? undefined : { options: routeOptions, path: undefined };
     return this.#parts.entrance.prepare(req, socket, head, route);
   }
@@ -214,13 +217,8 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    *
    * @internal adapter plumbing, not in the published types: an adapter overrides `runFramework` instead.
    */
-  handleWith(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    run: (upgrade: PreparedUpgrade<TUser>) => void,
-  ): void {
-    this.#parts.dispatch.handleWith(req, socket, head, run);
+  handleWith(...args: Parameters<GateParts<TUser>['dispatch']['handleWith']>): void {
+    this.#parts.dispatch.handleWith(...args);
   }
 
   // Topics (topics/).
