@@ -22,6 +22,18 @@ export interface TopicNames {
   key(topic: string, suffix: 'm' | 's' | 'p'): string;
 }
 
+/** What a broker part that writes to Redis is built with: history here, presence (presence.ts). */
+export interface RedisPartOptions<TNames extends TopicNames = TopicNames> {
+  /** The connection its commands go out on (the publisher). */
+  conn: () => Redis;
+  names: TNames;
+  nodeId: Buffer;
+  /** Sharded pub/sub (SPUBLISH) on a cluster. */
+  sharded: boolean;
+  /** Whether the broker is ready: while it is not, writes are refused at once. */
+  ready: () => boolean;
+}
+
 /**
  * Topic history in Redis Streams (scripts.ts): an append assigns the offset, stores and publishes in one
  * script; a read returns what is kept after an offset. Both go through the publisher connection, so a
@@ -43,13 +55,7 @@ export class RedisHistory implements BrokerHistory {
   #epochs = 0;
   readonly #cache = new Map<string, readonly [string, string, string]>();
 
-  constructor(options: {
-    conn: () => Redis;
-    names: TopicNames;
-    nodeId: Buffer;
-    sharded: boolean;
-    ready: () => boolean;
-  }) {
+  constructor(options: RedisPartOptions) {
     this.#conn = options.conn;
     this.#names = options.names;
     this.#nodeId = options.nodeId;

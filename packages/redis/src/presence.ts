@@ -1,6 +1,7 @@
 import type { BrokerContext, BrokerPresence, PresenceChange, PresenceMember } from '@wsgate/core';
 import type { Redis } from 'ioredis';
 import { encodeHeader } from './envelope.js';
+import type { RedisPartOptions } from './history.js';
 import type { TopicKeys } from './keys.js';
 
 /** A node missing this many heartbeats is dead: its members no longer count and are removed. */
@@ -29,15 +30,7 @@ export class RedisPresence implements BrokerPresence {
   #ctx: BrokerContext | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(options: {
-    conn: () => Redis;
-    names: TopicKeys;
-    nodeId: Buffer;
-    sharded: boolean;
-    ready: () => boolean;
-    heartbeat: number;
-    report: (err: unknown) => void;
-  }) {
+  constructor(options: RedisPartOptions<TopicKeys> & { heartbeat: number; report: (err: unknown) => void }) {
     this.#conn = options.conn;
     this.#names = options.names;
     this.#nodeId = options.nodeId;

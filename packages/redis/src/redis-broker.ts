@@ -91,16 +91,9 @@ export class RedisBroker extends EventEmitter<RedisBrokerEvents> implements Brok
     // History and presence only while the broker is 'ready': during an outage an append is refused at
     // once (not sent on a connection that may be half-dead), and the read-back follows the return.
     const ready = (): boolean => this.#connections.usable;
-    this.history = new RedisHistory({ conn: () => publisher, names: this.#names, nodeId, sharded, ready });
-    this.#presence = new RedisPresence({
-      conn: () => publisher,
-      names: this.#names,
-      nodeId,
-      sharded,
-      ready,
-      heartbeat: options.presenceHeartbeat ?? 5_000,
-      report,
-    });
+    const part = { conn: () => publisher, names: this.#names, nodeId, sharded, ready };
+    this.history = new RedisHistory(part);
+    this.#presence = new RedisPresence({ ...part, heartbeat: options.presenceHeartbeat ?? 5_000, report });
     const dispatcher = new Dispatcher({
       subs: this.#subs,
       nodeId,
