@@ -5,7 +5,7 @@ import { DescribedRoutes } from './contracts/described-routes.js';
 import type { GateEvents } from './gate-events.js';
 import { GateUpgradeHost } from './gate-hosts.js';
 import type { Logger } from './logger.js';
-import { defaultRefusalLogLevel, type GateOptions } from './options.js';
+import { DEFAULTS, defaultRefusalLogLevel, type GateOptions } from './options.js';
 import { Reporter } from './report.js';
 import { CoreRoutes } from './routes/core-routes.js';
 import { RouteSettings } from './routes/route-settings.js';
@@ -90,8 +90,14 @@ export function composeGate<TUser>(gate: GateFace<TUser>, hook: FrameworkHook<TU
   const hb = options.heartbeat;
   const live = sessions._set as Set<Session<unknown>>;
   const heartbeat =
-    hb === false ? undefined : new Heartbeat(live, hb?.interval ?? 30_000, hb?.timeout ?? 10_000);
-  const ws = new WsServers(() => options.closeTimeout ?? 5_000);
+    hb === false
+      ? undefined
+      : new Heartbeat(
+          live,
+          hb?.interval ?? DEFAULTS.heartbeatInterval,
+          hb?.timeout ?? DEFAULTS.heartbeatTimeout,
+        );
+  const ws = new WsServers(() => options.closeTimeout ?? DEFAULTS.closeTimeout);
   const base = { options, logger, sessions, stats, reporter, settings, trust, refusals, admission };
   const withTopics = { ...base, broker, topics, heartbeat, ws };
   const shutdown = new Shutdown(withTopics);

@@ -1,19 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import {
-  type Contract,
-  type ContractOptions,
-  checkContractOptions,
-  compileContract,
-} from './contracts/contract.js';
-import { checkExpiryOptions, type ExpiryOptions } from './contracts/expiry.js';
+import { type Contract, type ContractOptions, compileContract } from './contracts/contract.js';
+import type { ExpiryOptions } from './contracts/expiry.js';
 import type { Logger } from './logger.js';
 import type { Session } from './session/session.js';
 import type { Broker } from './topics/broker.js';
 import type { HistoryPolicy } from './topics/positions.js';
-import { type AllowedHosts, checkAllowedHosts } from './upgrade/hosts.js';
-import { checkOriginPolicy, type OriginPolicy } from './upgrade/origin.js';
+import type { AllowedHosts } from './upgrade/hosts.js';
+import type { OriginPolicy } from './upgrade/origin.js';
 import type { TrustProxy } from './upgrade/proxy.js';
 import type { RefusalLogLevel } from './upgrade/refusal.js';
+
+export { validateGateOptions, validateRouteOptions } from './options-validation.js';
 
 /**
  * Decides who the client is before the handshake. Return the user to admit, `undefined` (or `null`/`false`)
@@ -192,136 +189,33 @@ export interface Settings<TUser> {
   onExpire: ExpiryOptions<TUser>['onExpire'];
 }
 
-/** The options a route may set: each is also a gate option, the default for every route. */
-const SHARED = [
-  'origins',
-  'requireOrigin',
-  'authenticate',
-  'protocols',
-  'maxPayload',
-  'perMessageDeflate',
-  'backpressure',
-  'handshakeTimeout',
-  'messages',
-  'onExpire',
-];
-const KNOWN_GATE = new Set([
-  ...SHARED,
-  'allowedHosts',
-  'trustProxy',
-  'heartbeat',
-  'limits',
-  'closeTimeout',
-  'broker',
-  'history',
-  'unmatched',
-  'shouldHandle',
-  'onError',
-  'logger',
-  'logRefusals',
-]);
-// Contracts are route-level only (a gate has no one message shape): contracts/contract.ts.
-const KNOWN_ROUTE = new Set([...SHARED, 'message', 'send', 'onInvalid']);
-
-function positive(value: unknown, name: string, allowZero = false): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < (allowZero ? 0 : 1)) {
-    throw new TypeError(
-      `wsgate: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`,
-    );
-  }
-}
-
-/** Node's timers take at most 2^31-1 ms and run anything longer after 1 ms (with only a warning). */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** A positive number of milliseconds that a timer can wait for: a longer one would fire at once. */
-function duration(value: unknown, name: string): void {
-  positive(value, name);
-  if (typeof value === 'number' && value > MAX_TIMER_MS)
-    throw new TypeError(`wsgate: ${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${value}`);
-}
-
-function fn(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'function')
-    throw new TypeError(`wsgate: ${name} must be a function`);
-}
-
-/** Validates route-level options eagerly, with a TypeError naming the option. */
-export function validateRouteOptions(
-  options: Record<string, unknown>,
-  known: Set<string> = KNOWN_ROUTE,
-): void {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError('wsgate: options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TypeError(`wsgate: unknown option '${key}'`);
-  }
-  if (options.origins !== undefined) checkOriginPolicy(options.origins);
-  fn(options.authenticate, 'authenticate');
-  const p = options.protocols;
-  if (
-    p !== undefined &&
-    typeof p !== 'function' &&
-    !(Array.isArray(p) && p.every((s) => typeof s === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(s)))
-  ) {
-    throw new TypeError('wsgate: protocols must be a string[] of subprotocol tokens or a function');
-  }
-  positive(options.maxPayload, 'maxPayload');
-  checkContractOptions(options as ContractOptions);
-  checkExpiryOptions(options as ExpiryOptions<unknown>);
-  duration(options.handshakeTimeout, 'handshakeTimeout');
-  const bp = options.backpressure as BackpressureOptions | undefined;
-  if (bp !== undefined) {
-    positive(bp.highWaterMark, 'backpressure.highWaterMark', true);
-    positive(bp.limit, 'backpressure.limit');
-    if (bp.policy !== undefined && bp.policy !== 'close' && bp.policy !== 'drop') {
-      throw new TypeError("wsgate: backpressure.policy must be 'close' or 'drop'");
-    }
-  }
-  const m = options.messages as MessageRateOptions | false | undefined;
-  if (m !== undefined && m !== false) {
-    positive(m.rate, 'messages.rate');
-    positive(m.burst, 'messages.burst');
-  }
-}
-
-/** Validates the gate's options eagerly. */
-export function validateGateOptions(options: GateOptions<unknown>): void {
-  validateRouteOptions(options as Record<string, unknown>, KNOWN_GATE);
-  checkAllowedHosts(options.allowedHosts);
-  fn(options.onError, 'onError');
-  fn(options.shouldHandle, 'shouldHandle');
-  if (options.unmatched !== undefined && options.unmatched !== 'reject' && options.unmatched !== 'ignore') {
-    throw new TypeError("wsgate: unmatched must be 'reject' or 'ignore'");
-  }
-  duration(options.closeTimeout, 'closeTimeout');
-  const lr = options.logRefusals;
-  if (lr !== undefined && lr !== false && lr !== 'debug' && lr !== 'info' && lr !== 'warn')
-    throw new TypeError("wsgate: logRefusals must be 'debug', 'info', 'warn' or false");
-  if (options.heartbeat !== undefined && options.heartbeat !== false) {
-    duration(options.heartbeat.interval, 'heartbeat.interval');
-    duration(options.heartbeat.timeout, 'heartbeat.timeout');
-  }
-  const l = options.limits;
-  if (l !== undefined) {
-    positive(l.connections, 'limits.connections');
-    positive(l.connectionsPerIp, 'limits.connectionsPerIp');
-    positive(l.pendingHandshakes, 'limits.pendingHandshakes');
-    positive(l.inbound, 'limits.inbound');
-    if (l.messages !== undefined && l.messages !== false) {
-      positive(l.messages.rate, 'limits.messages.rate');
-      positive(l.messages.burst, 'limits.messages.burst');
-    }
-  }
-  const b = options.broker;
-  if (
-    b !== undefined &&
-    (typeof b !== 'object' || typeof b.publish !== 'function' || typeof b.subscribe !== 'function')
-  ) {
-    throw new TypeError('wsgate: broker must implement subscribe, unsubscribe, publish and close');
-  }
-}
+/**
+ * Every default of the gate's and routes' options, in one place: what a setting is when the app leaves it
+ * out. The TSDoc `@default` of each option above names the same value.
+ */
+export const DEFAULTS = {
+  origins: 'same-origin',
+  requireOrigin: false,
+  maxPayload: 1 << 20,
+  perMessageDeflate: false,
+  highWaterMark: 64 * 1024,
+  backpressureLimit: 4 * 1024 * 1024,
+  backpressurePolicy: 'close',
+  handshakeTimeout: 10_000,
+  messageRate: 100,
+  messageBurst: 200,
+  inbound: 1 << 20,
+  connections: 10_000,
+  connectionsPerIp: 100,
+  pendingHandshakes: 1_000,
+  heartbeatInterval: 30_000,
+  heartbeatTimeout: 10_000,
+  closeTimeout: 5_000,
+  /** `gate.close({ timeout })`: how long clients get to finish the closing handshake. */
+  shutdownTimeout: 5_000,
+  /** `gate.close({ drain })`: closes all at once. */
+  drain: 0,
+} as const;
 
 /** Merges route options over gate options into complete settings. */
 export function resolveSettings<TUser>(
@@ -338,8 +232,8 @@ export function resolveSettings<TUser>(
       : gate.messages !== undefined
         ? gate.messages
         : gate.limits?.messages;
-  const highWaterMark = bp.highWaterMark ?? 64 * 1024;
-  const limit = bp.limit ?? 4 * 1024 * 1024;
+  const highWaterMark = bp.highWaterMark ?? DEFAULTS.highWaterMark;
+  const limit = bp.limit ?? DEFAULTS.backpressureLimit;
   // send() would keep returning true up to a limit that closes (or drops) first: 'drain' could never help.
   if (highWaterMark > limit) {
     throw new TypeError(
@@ -347,16 +241,19 @@ export function resolveSettings<TUser>(
     );
   }
   return {
-    origins: pick('origins') ?? 'same-origin',
-    requireOrigin: pick('requireOrigin') ?? false,
+    origins: pick('origins') ?? DEFAULTS.origins,
+    requireOrigin: pick('requireOrigin') ?? DEFAULTS.requireOrigin,
     authenticate: pick('authenticate'),
     protocols: pick('protocols'),
-    maxPayload: pick('maxPayload') ?? 1 << 20,
-    perMessageDeflate: pick('perMessageDeflate') ?? false,
-    backpressure: { highWaterMark, limit, policy: bp.policy ?? 'close' },
-    handshakeTimeout: pick('handshakeTimeout') ?? 10_000,
-    messages: messages === false ? false : { rate: messages?.rate ?? 100, burst: messages?.burst ?? 200 },
-    inbound: gate.limits?.inbound ?? 1 << 20,
+    maxPayload: pick('maxPayload') ?? DEFAULTS.maxPayload,
+    perMessageDeflate: pick('perMessageDeflate') ?? DEFAULTS.perMessageDeflate,
+    backpressure: { highWaterMark, limit, policy: bp.policy ?? DEFAULTS.backpressurePolicy },
+    handshakeTimeout: pick('handshakeTimeout') ?? DEFAULTS.handshakeTimeout,
+    messages:
+      messages === false
+        ? false
+        : { rate: messages?.rate ?? DEFAULTS.messageRate, burst: messages?.burst ?? DEFAULTS.messageBurst },
+    inbound: gate.limits?.inbound ?? DEFAULTS.inbound,
     contract: compileContract(route as ContractOptions),
     onExpire: pick('onExpire'),
   };

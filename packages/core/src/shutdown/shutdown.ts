@@ -1,5 +1,6 @@
 import { checkClose, closeFor } from '../close-policy.js';
 import type { CloseOptions } from '../gate-events.js';
+import { DEFAULTS } from '../options.js';
 import type { Reporter } from '../report.js';
 import type { Heartbeat } from '../session/heartbeat.js';
 import type { SessionSet } from '../session/sessions.js';
@@ -56,7 +57,7 @@ export class Shutdown<TUser> {
   async #run(options: CloseOptions): Promise<void> {
     const { sessions, admission, heartbeat, broker, ws, reporter } = this.#parts;
     const { code, reason } = closeFor.shutdown(options.code, options.reason);
-    const { timeout = 5_000, drain = 0 } = options;
+    const { timeout = DEFAULTS.shutdownTimeout, drain = DEFAULTS.drain } = options;
     this.closeWith = { code, reason };
     for (const upgrade of [...admission.pending])
       upgrade.reject(503, 'Server is shutting down', { 'Retry-After': '5' });

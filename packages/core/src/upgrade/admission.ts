@@ -1,4 +1,4 @@
-import type { LimitOptions } from '../options.js';
+import { DEFAULTS, type LimitOptions } from '../options.js';
 import type { PreparedUpgrade } from './prepared-upgrade.js';
 import type { Refusal } from './refusal.js';
 
@@ -17,9 +17,9 @@ export class Admission<TUser> {
   readonly #pendingHandshakes: number;
 
   constructor(limits: LimitOptions | undefined) {
-    this.#connections = limits?.connections ?? 10_000;
-    this.#connectionsPerIp = limits?.connectionsPerIp ?? 100;
-    this.#pendingHandshakes = limits?.pendingHandshakes ?? 1_000;
+    this.#connections = limits?.connections ?? DEFAULTS.connections;
+    this.#connectionsPerIp = limits?.connectionsPerIp ?? DEFAULTS.connectionsPerIp;
+    this.#pendingHandshakes = limits?.pendingHandshakes ?? DEFAULTS.pendingHandshakes;
   }
 
   /** How many client addresses hold a slot (for the tests' leak checks). */
