@@ -82,6 +82,24 @@ function open(t: Target, index: number): Promise<WebSocket> {
   });
 }
 
+/**
+ * The delay before reconnect attempt `attempt` (0 for the first): @wsgate/client's default backoff,
+ * `random(0.5, 1) * min(30 s, 500 ms * 2^attempt)`, so clients that lost the same server spread out.
+ */
+function backoff(attempt: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(30_000, 500 * 2 ** attempt);
+}
+
+/** The reconnect storm in progress: every socket open when it was armed comes back once it is closed. */
+interface Storm {
+  left: number;
+  failures: number;
+  downtime: number[];
+  lastBackAt: number;
+  done: Promise<void>;
+}
+let storm: Storm | undefined;
+
 function closed(ws: WebSocket): Promise<void> {
   return new Promise((resolve) => {
     if (ws.readyState === WebSocket.CLOSED) resolve();
@@ -180,6 +198,51 @@ serve({
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
     return { ms: performance.now() - started, ...percentiles(latency) };
+  },
+  /**
+   * Arms the reconnect storm: from now on each open socket, once the server closes it, reconnects with
+   * jittered exponential backoff (a failed attempt backs off further) until it is open again.
+   */
+  storm: ({ target: t }: { target: Target }) => {
+    let finish = () => {};
+    const s: Storm = {
+      left: sockets.length,
+      failures: 0,
+      downtime: [],
+      lastBackAt: 0,
+      done: new Promise<void>((resolve) => {
+        finish = resolve;
+      }),
+    };
+    storm = s;
+    const comeBack = (i: number, attempt: number, closedAt: number) => {
+      setTimeout(() => {
+        open(t, i).then(
+          (ws) => {
+            sockets[i] = ws;
+            s.lastBackAt = Date.now();
+            s.downtime.push(performance.now() - closedAt);
+            if (--s.left === 0) finish();
+          },
+          () => {
+            s.failures++;
+            comeBack(i, attempt + 1, closedAt);
+          },
+        );
+      }, backoff(attempt));
+    };
+    sockets.forEach((ws, i) => {
+      ws.once('close', () => comeBack(i, 0, performance.now()));
+    });
+    return sockets.length;
+  },
+  /** Resolves once every socket of the storm is open again: when the last came back (wall clock), and more. */
+  stormDone: async () => {
+    const s = storm;
+    if (!s) throw new Error('no storm armed');
+    await s.done;
+    storm = undefined;
+    return { lastBackAt: s.lastBackAt, failures: s.failures, ...percentiles(s.downtime) };
   },
   close: async () => {
     for (const ws of sockets.splice(0)) ws.terminate();

@@ -20,6 +20,7 @@ import { echo } from './scenarios/echo.ts';
 import { handshake } from './scenarios/handshake.ts';
 import { redisLatency } from './scenarios/redis.ts';
 import { slow } from './scenarios/slow.ts';
+import { storm } from './scenarios/storm.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string) =>
@@ -46,6 +47,7 @@ const SCENARIOS: { key: string; run: (arm: ArmInfo) => Promise<Record<string, nu
   { key: 'hsAuth', run: (arm) => handshake(arm, cfg, true) },
   { key: 'crowd', run: (arm) => crowd(arm, cfg, log) },
   { key: 'slow', run: (arm) => slow(arm, cfg) },
+  { key: 'storm', run: (arm) => storm(arm, cfg) },
 ];
 
 process.once('SIGINT', () => {

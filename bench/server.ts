@@ -45,6 +45,14 @@ serve({
       loopMax: h ? h.max / 1e6 : Number.NaN,
     };
   },
+  /**
+   * The reconnect storm: closes every open connection, spread over `window` ms, and keeps serving.
+   * Returns when it began (wall clock, comparable with the load generator's) and how many it closes.
+   */
+  restart: ({ window }: { window: number }) => {
+    const at = Date.now();
+    return { at, closing: arm.restart(window) };
+  },
   /** Publishes `ticks` times `perTick` messages to `topic`, one batch per event-loop turn. */
   fanout: ({
     topic,

@@ -17,6 +17,11 @@ export interface Arm {
   count(): number;
   /** A publish to a topic: the library's broadcast, or the naive send loop where it has none. */
   publish(topic: string, data: string): void;
+  /**
+   * The reconnect storm's rolling restart: closes every connection open now, spread over `window` ms
+   * (`closeSpread`), with 1012 where the library takes a close code, and keeps serving. Returns how many.
+   */
+  restart(window: number): number;
 }
 
 /**

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { createGate } from '@wsgate/core';
 import { type Arm, GATE_OPTIONS, TOKEN } from './common.ts';
 import { listen } from './listen.ts';
-import { handlers } from './wsgate-handlers.ts';
+import { handlers, restartSessions } from './wsgate-handlers.ts';
 
 export async function start(): Promise<Arm> {
   const gate = createGate(GATE_OPTIONS);
@@ -21,5 +21,6 @@ export async function start(): Promise<Arm> {
     port: await listen(server),
     count: () => gate.sessions.size,
     publish: (topic, data) => gate.publish(topic, data),
+    restart: (window) => restartSessions(gate, window),
   };
 }

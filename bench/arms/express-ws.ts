@@ -9,18 +9,19 @@ import express, { type Express, type Request } from 'express';
 import { type Arm, MAX_PAYLOAD, TOKEN, topicsFor } from './common.ts';
 import { listen } from './listen.ts';
 import { NaiveTopics } from './naive-topics.ts';
+import { closeSpread, RESTART } from './spread.ts';
 
 /** The part of a ws 7 WebSocket the arm uses (express-ws has no bundled types). */
 interface Ws7 {
   send(data: string | Buffer, options?: { binary: boolean }): void;
-  close(code?: number): void;
+  close(code?: number, reason?: string): void;
   on(event: 'message', listener: (data: Buffer | string) => void): void;
   on(event: 'close' | 'error', listener: () => void): void;
 }
 type WsMiddleware = (ws: Ws7, req: Request, next: () => void) => void;
 interface WsInstance {
   app: Express & { ws(path: string, ...handlers: WsMiddleware[]): void };
-  getWss(): { clients: Set<unknown> };
+  getWss(): { clients: Set<Ws7> };
 }
 const expressWs = createRequire(import.meta.url)('express-ws') as (
   app: Express,
@@ -63,5 +64,10 @@ export async function start(): Promise<Arm> {
     port: await listen(server),
     count: () => getWss().clients.size,
     publish: (topic, data) => topics.publish(topic, data),
+    restart: (window) => {
+      const all = [...getWss().clients];
+      closeSpread(all, window, (ws) => ws.close(RESTART.code, RESTART.reason));
+      return all.length;
+    },
   };
 }

@@ -4,6 +4,7 @@ import Fastify, { type FastifyPluginCallback, type FastifyRequest, type onReques
 import type { WebSocket } from 'ws';
 import { type Arm, MAX_PAYLOAD, TOKEN, topicsFor } from './common.ts';
 import { NaiveTopics } from './naive-topics.ts';
+import { closeSpread, RESTART } from './spread.ts';
 
 // Loaded without its types on purpose: @fastify/websocket augments Fastify's route types globally, which
 // would change how `websocket: true` routes type-check for @wsgate/fastify in the same tsc program.
@@ -49,10 +50,16 @@ export async function start(): Promise<Arm> {
   route('/rooms/:room', room);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
+  const clients = () =>
+    (app as unknown as { websocketServer: { clients: Set<WebSocket> } }).websocketServer.clients;
   return {
     port: typeof address === 'object' && address ? address.port : 0,
-    count: () =>
-      (app as unknown as { websocketServer: { clients: Set<unknown> } }).websocketServer.clients.size,
+    count: () => clients().size,
     publish: (topic, data) => topics.publish(topic, data),
+    restart: (window) => {
+      const all = [...clients()];
+      closeSpread(all, window, (ws) => ws.close(RESTART.code, RESTART.reason));
+      return all.length;
+    },
   };
 }

@@ -2,7 +2,7 @@
 import wsgate from '@wsgate/fastify';
 import Fastify, { type onRequestHookHandler } from 'fastify';
 import { type Arm, GATE_OPTIONS, TOKEN } from './common.ts';
-import { handlers } from './wsgate-handlers.ts';
+import { handlers, restartSessions } from './wsgate-handlers.ts';
 
 export async function start(): Promise<Arm> {
   const app = Fastify({ logger: false });
@@ -21,5 +21,6 @@ export async function start(): Promise<Arm> {
     port: typeof address === 'object' && address ? address.port : 0,
     count: () => app.wsgate.sessions.size,
     publish: (topic, data) => app.wsgate.publish(topic, data),
+    restart: (window) => restartSessions(app.wsgate, window),
   };
 }

@@ -4,7 +4,7 @@ import { wsgate } from '@wsgate/koa';
 import Koa, { type Middleware } from 'koa';
 import { type Arm, GATE_OPTIONS, TOKEN } from './common.ts';
 import { listen } from './listen.ts';
-import { handlers } from './wsgate-handlers.ts';
+import { handlers, restartSessions } from './wsgate-handlers.ts';
 
 export async function start(): Promise<Arm> {
   const app = new Koa();
@@ -23,5 +23,6 @@ export async function start(): Promise<Arm> {
     port: await listen(server),
     count: () => gate.sessions.size,
     publish: (topic, data) => gate.publish(topic, data),
+    restart: (window) => restartSessions(gate, window),
   };
 }

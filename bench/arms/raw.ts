@@ -5,6 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { type Arm, MAX_PAYLOAD, TOKEN, topicsFor } from './common.ts';
 import { listen } from './listen.ts';
 import { NaiveTopics } from './naive-topics.ts';
+import { closeSpread, RESTART } from './spread.ts';
 
 function refuse(socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -45,5 +46,10 @@ export async function start(): Promise<Arm> {
     port: await listen(server),
     count: () => open,
     publish: (topic, data) => topics.publish(topic, data),
+    restart: (window) => {
+      const all = [...wss.clients];
+      closeSpread(all, window, (ws) => ws.close(RESTART.code, RESTART.reason));
+      return all.length;
+    },
   };
 }

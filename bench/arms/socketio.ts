@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { type Arm, MAX_PAYLOAD, TOKEN, topicsFor } from './common.ts';
 import { listen } from './listen.ts';
+import { closeSpread } from './spread.ts';
 
 export async function start(): Promise<Arm> {
   const server = createServer((_req, res) => res.end());
@@ -34,5 +35,12 @@ export async function start(): Promise<Arm> {
     port: await listen(server),
     count: () => io.engine.clientsCount,
     publish: (topic, data) => io.to(topic).emit('m', data),
+    // What io.close() does to each client, without closing the server: the engine.io connection closes
+    // (its WebSocket with no code: engine.io has no restart code) and the client reconnects.
+    restart: (window) => {
+      const all = [...io.of('/').sockets.values()];
+      closeSpread(all, window, (socket) => socket.conn.close());
+      return all.length;
+    },
   };
 }

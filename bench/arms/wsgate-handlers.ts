@@ -1,6 +1,7 @@
 /** The session handlers every wsgate arm shares, so core and the adapters run identical app code. */
 import type { Gate, Session } from '@wsgate/core';
 import { topicsFor } from './common.ts';
+import { closeSpread, RESTART } from './spread.ts';
 
 export function handlers<TUser>(gate: Gate<TUser>) {
   let seq = 0;
@@ -15,4 +16,11 @@ export function handlers<TUser>(gate: Gate<TUser>) {
       session.on('message', (message) => gate.publish(topic, message));
     },
   };
+}
+
+/** The storm's rolling restart for a gate: every session open now gets 1012, spread over `window` ms. */
+export function restartSessions<TUser>(gate: Gate<TUser>, window: number): number {
+  const all = [...gate.sessions];
+  closeSpread(all, window, (s) => s.close(RESTART.code, RESTART.reason));
+  return all.length;
 }

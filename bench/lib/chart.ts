@@ -79,7 +79,7 @@ export function chart(r: Results): string {
   parts.push(
     `<g transform="translate(${(free % cols) * W},${40 + Math.floor(free / cols) * panelH})">${legend.join('')}</g>`,
   );
-  const height = 40 + Math.ceil(CPU_METRICS.length / cols) * panelH;
+  const height = 40 + Math.ceil((free + 1) / cols) * panelH; // the panels and the legend's cell
   const title = `Server CPU per operation, ratio to raw ws (log scale; median, min–max over ${r.rounds.length} round(s); grey band: noise arm)`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * W}" height="${height}" font-family="sans-serif" font-size="11" role="img" aria-labelledby="title">
 <title id="title">${esc(title)}</title>

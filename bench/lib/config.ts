@@ -9,6 +9,8 @@ export interface Config {
   /** The 10k window: idle memory, then fan-out, then rooms of 10, on the same connections. */
   crowd: { connections: number; fan1Ticks: number; fan20Ticks: number; roomWaves: number };
   slow: { connections: number; messages: number; size: number };
+  /** Reconnect storm: `connections` clients, closed with 1012 spread over `window` ms, come back. */
+  storm: { connections: number; window: number };
   redisSeconds: number;
   /** Scenarios left out (quick: the ones whose code path another scenario already runs). */
   skip: string[];
@@ -24,6 +26,7 @@ export function config(quick: boolean): Config {
         handshake: { total: 300, concurrency: 50, warmup: 100 },
         crowd: { connections: 1_000, fan1Ticks: 5, fan20Ticks: 1, roomWaves: 1 },
         slow: { connections: 4, messages: 512, size: 64 * 1024 },
+        storm: { connections: 1_000, window: 1_000 },
         redisSeconds: 2,
         skip: ['echo4k', 'hs'],
       }
@@ -35,6 +38,7 @@ export function config(quick: boolean): Config {
         handshake: { total: 1_500, concurrency: 50, warmup: 300 },
         crowd: { connections: 10_000, fan1Ticks: 10, fan20Ticks: 1, roomWaves: 2 },
         slow: { connections: 10, messages: 1024, size: 64 * 1024 },
+        storm: { connections: 10_000, window: 5_000 },
         redisSeconds: 5,
         skip: [],
       };

@@ -26,6 +26,7 @@ export const CPU_METRICS = [
   ['crowd.fan1.cpu', 'fan-out, 1 publish/tick'],
   ['crowd.fan20.cpu', 'fan-out, 20 publishes/tick'],
   ['crowd.rooms.cpu', 'rooms of 10'],
+  ['storm.cpu', 'reconnect storm'],
 ] as const;
 
 const WSGATE: ArmName[] = ['core', 'express', 'fastify', 'koa'];
@@ -159,6 +160,30 @@ export function report(r: Results): string {
   for (const [a, b, c] of t) out(`| ${a} | ${b} | ${c} |`);
   out();
 
+  // Results from before the storm scenario have no `cfg.storm`.
+  const st = cfg.storm as Config['storm'] | undefined;
+  if (st && arms.some((a) => abs('storm.cpu', a).n > 0)) {
+    out(
+      `## Reconnect storm: ${st.connections} clients closed with 1012 spread over ${f(st.window / 1000, 0)} s, all coming back`,
+    );
+    out();
+    out(
+      'Medians over rounds. "Back after": from the first close until the last client is open again. "Failed attempts": reconnects refused or timed out (each backs off further).',
+    );
+    out();
+    out(
+      '| Arm | server CPU per reconnect | ratio to raw ws | all back after | loop delay p99 | failed attempts | client downtime p50 / p99 |',
+    );
+    out('|---|---:|---:|---:|---:|---:|---:|');
+    for (const a of arms) {
+      const m = (k: string, d = 0) => f(abs(k, a).median, d);
+      out(
+        `| ${armInfo(a).label} | ${m('storm.cpu')} µs | ${a === 'raw' ? '1' : cell(ratio('storm.cpu', a))} | ${m('storm.back', 2)} s | ${m('storm.loop', 1)} ms | ${m('storm.failures')} | ${m('storm.downP50')} / ${m('storm.downP99')} ms |`,
+      );
+    }
+    out();
+  }
+
   out('## Absolute numbers (medians over rounds)');
   out();
   out(
@@ -193,6 +218,12 @@ export function report(r: Results): string {
       '(ws 8 queues the same string for every member; ws 7, in express-ws, copies it per socket). ' +
       'wsgate closes a session over its `backpressure.limit` (4 MiB) with 1013; the others buffer everything.',
   );
+  if (st)
+    out(
+      `- Reconnect storm: ${st.connections} connections on \`/echo\`; the server closes each once, spread evenly over ${st.window} ms (wsgate's \`drain\` schedule), ` +
+        'with 1012 (socket.io: its engine connection closes, as `io.close()` does) and keeps serving; wsgate arms close their sessions this way rather than with `gate.close()`, which would refuse the reconnects. ' +
+        "Clients reconnect after @wsgate/client's default backoff (random(0.5-1) x 500 ms x 2^attempt). CPU per reconnect covers the window from the first close until every client is back: closing handshakes, handshakes, topic joins.",
+    );
   out(
     '- wsgate arms run the defaults (heartbeat on, 1 MiB maxPayload, no compression) except `limits.messages: false` and raised connection limits. ' +
       'Peers run with compression off and a 1 MiB maxPayload. socket.io: websocket transport only, events `42["m",...]`; its room broadcast frames once per packet but writes per socket. ' +
