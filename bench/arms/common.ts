@@ -7,6 +7,11 @@
 import type { GateOptions } from '@wsgate/core';
 
 export const TOKEN = 'Bearer bench';
+/**
+ * How much slower than real time the server runs: under callgrind (BENCH_CALLGRIND) about 50x, so timers
+ * and timeouts are stretched as much.
+ */
+export const SLOWED = process.env.BENCH_CALLGRIND ? 50 : 1;
 export const FAN = 'fan';
 export const MAX_PAYLOAD = 1 << 20;
 
@@ -41,5 +46,6 @@ export function topicsFor(seq: number, room: string | undefined): string[] {
  */
 export const GATE_OPTIONS = {
   limits: { connections: 100_000, connectionsPerIp: 100_000, pendingHandshakes: 10_000, messages: false },
+  ...(SLOWED > 1 ? { heartbeat: { interval: 30_000 * SLOWED, timeout: 10_000 * SLOWED } } : {}),
   logger: { debug() {}, info() {}, warn() {}, error() {} },
 } satisfies GateOptions;
