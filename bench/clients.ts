@@ -5,6 +5,7 @@
  * `2`/`3` ping/pong), so every arm is driven by the same client code.
  */
 import WebSocket from 'ws';
+import { SLOWED } from './arms/common.ts';
 import { serve } from './lib/rpc.ts';
 
 export interface Target {
@@ -53,7 +54,7 @@ function open(t: Target, index: number): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url(t, index), {
       perMessageDeflate: false,
-      handshakeTimeout: 10_000,
+      handshakeTimeout: 10_000 * SLOWED, // the server may run under callgrind
       ...(t.headers ? { headers: t.headers } : {}),
     });
     ws.once('error', reject);

@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     for (const s of warmup ? scenarios.slice(0, 1) : scenarios) {
       for (const arm of order) {
         const t0 = Date.now();
+        process.env.BENCH_SCENARIO = s.key; // names the server's CPU profiles (BENCH_CPU_PROF)
         try {
           const metrics = await s.run(arm);
           for (const [k, v] of Object.entries(metrics)) {
@@ -115,6 +116,10 @@ async function main(): Promise<void> {
             arm.name,
             `${cpu?.toFixed(3)}`,
             `${Date.now() - t0} ms`,
+            // BENCH_CALLGRIND: instructions per operation.
+            ...Object.entries(metrics)
+              .filter(([k]) => ['ir', 'sys', 'gcMajor', 'gcMs'].includes(k) || k.endsWith('.ir'))
+              .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(k.endsWith('ir') ? 0 : 3)}`),
           );
         } catch (err) {
           const line = `round ${r + 1} ${s.key} ${arm.name}: ${(err as Error).message.split('\n')[0]}`;

@@ -3,9 +3,17 @@
  * IPC. It measures itself: CPU with process.cpuUsage (every thread, so GC helpers count), memory after a
  * forced GC, event-loop delay with monitorEventLoopDelay.
  */
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  constants,
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+} from 'node:perf_hooks';
 import { armInfo } from './arms/index.ts';
+import { startCount, stopCount } from './lib/callgrind.ts';
+import { startProfile, stopProfile } from './lib/profiler.ts';
 import { serve } from './lib/rpc.ts';
+import { startTrace, stopTrace } from './lib/strace.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const arm = await (await armInfo(process.argv[2] ?? '').load()).start();
@@ -17,6 +25,16 @@ function memory(): { heap: number; external: number; rss: number } {
 }
 
 let cpuStart: NodeJS.CpuUsage | undefined;
+/** Garbage collections in the measured phase: main-thread pauses (concurrent marking is in the CPU only). */
+const gcs = { major: 0, minor: 0, ms: 0 };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcs.major++;
+    else gcs.minor++;
+    gcs.ms += e.duration;
+  }
+});
 let histogram: IntervalHistogram | undefined;
 
 /** Payloads with a sequence number up front, so no two are the same string (nothing can cache them). */
@@ -27,20 +45,38 @@ serve({
   count: () => arm.count(),
   memory: () => memory(),
   /** Starts measuring CPU and event-loop delay. */
-  measure: () => {
-    histogram = monitorEventLoopDelay({ resolution: 1 });
-    histogram.enable();
+  measure: async () => {
+    await startProfile();
+    // Not under callgrind: its 1 ms timer would count per (50x longer) wall-clock ms, not per operation.
+    histogram = process.env.BENCH_CALLGRIND ? undefined : monitorEventLoopDelay({ resolution: 1 });
+    histogram?.enable();
+    await startCount();
+    await startTrace(process.argv[2] ?? '');
+    if (process.env.BENCH_SETTLE) gc?.();
+    Object.assign(gcs, { major: 0, minor: 0, ms: 0 });
+    // With BENCH_SERVER_NODE_ARGS=--trace-gc (or --trace-opt, ...): where the measured phase starts and ends.
+    if (process.env.BENCH_SERVER_NODE_ARGS) console.log(`[${process.pid}] measure start`);
+    gcObserver.observe({ entryTypes: ['gc'] });
     cpuStart = process.cpuUsage();
     return true;
   },
-  /** Stops measuring: CPU microseconds (user + system) and loop delay p99/max in ms. */
-  result: () => {
+  /** Stops measuring: CPU microseconds (user + system, and system alone) and loop delay p99/max in ms. */
+  result: async () => {
+    if (process.env.BENCH_SETTLE) gc?.();
     const cpu = process.cpuUsage(cpuStart);
+    gcObserver.disconnect();
+    if (process.env.BENCH_SERVER_NODE_ARGS) console.log(`[${process.pid}] measure end`);
+    await stopTrace();
+    const instructions = await stopCount();
     const h = histogram;
     h?.disable();
     histogram = undefined;
+    await stopProfile(process.argv[2] ?? '');
     return {
+      instructions,
       cpuMicros: cpu.user + cpu.system,
+      sysMicros: cpu.system,
+      gc: { ...gcs },
       loopP99: h ? h.percentile(99) / 1e6 : Number.NaN,
       loopMax: h ? h.max / 1e6 : Number.NaN,
     };

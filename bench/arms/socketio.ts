@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
-import { type Arm, MAX_PAYLOAD, TOKEN, topicsFor } from './common.ts';
+import { type Arm, KEEPALIVE_MS, MAX_PAYLOAD, SLOWED, TOKEN, topicsFor } from './common.ts';
 import { listen } from './listen.ts';
 import { closeSpread } from './spread.ts';
 
@@ -16,6 +16,8 @@ export async function start(): Promise<Arm> {
     serveClient: false,
     perMessageDeflate: false,
     maxHttpBufferSize: MAX_PAYLOAD,
+    pingInterval: KEEPALIVE_MS,
+    pingTimeout: 20_000 * SLOWED,
   });
   let seq = 0;
   io.use((socket, next) => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SLOWED } from '../arms/common.ts';
 
 /** A request to a bench child process and its answer, matched by id over the IPC channel. */
 export interface Envelope {
@@ -10,8 +11,14 @@ export interface Envelope {
   error?: string;
 }
 
+/**
+ * The children load wsgate from its TypeScript source (through tsx) unless BENCH_DIST is set: then from
+ * the built `dist/` (run `pnpm build:packages` first), the code users run. tsx keeps function names
+ * (esbuild's `keepNames`), which wraps every named closure made per upgrade in a `__name()` call that
+ * the published build does not have.
+ */
 const NODE_ARGS = [
-  '--conditions=@wsgate/source',
+  ...(process.env.BENCH_DIST ? [] : ['--conditions=@wsgate/source']),
   '--import',
   'tsx',
   '--expose-gc',
@@ -55,15 +62,23 @@ export class Child {
   #next = 1;
   #exited: Promise<void>;
 
-  /** `cpu` pins the process with taskset (which execs node in place: same pid, same IPC channel). */
-  constructor(script: string, args: string[], cpu?: number, nodeArgs: string[] = []) {
+  /**
+   * `cpu` pins the process with taskset (which execs node in place: same pid, same IPC channel); `wrap` is
+   * a command node runs under (valgrind), which keeps the pid and the IPC channel too; `nodeArgs` are
+   * added to node's own.
+   */
+  constructor(
+    script: string,
+    args: string[],
+    launch: { cpu?: number; wrap?: string[]; nodeArgs?: string[] } = {},
+  ) {
     this.#script = script;
+    const { cpu, wrap = [], nodeArgs = [] } = launch;
     const pinned = cpu !== undefined && canPin;
+    const command = [...(pinned ? ['taskset', '-c', String(cpu)] : []), ...wrap, process.execPath];
     this.#proc = fork(fileURLToPath(new URL(`../${script}`, import.meta.url)), args, {
-      execPath: pinned ? 'taskset' : process.execPath,
-      execArgv: pinned
-        ? ['-c', String(cpu), process.execPath, ...NODE_ARGS, ...nodeArgs]
-        : [...NODE_ARGS, ...nodeArgs],
+      execPath: command[0],
+      execArgv: [...command.slice(1), ...NODE_ARGS, ...nodeArgs],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     track(this.#proc);
@@ -83,8 +98,11 @@ export class Child {
     });
   }
 
-  /** Sends a command; rejects if there is no answer within `timeout` ms (no window can hang the run). */
-  call<T>(cmd: string, args?: unknown, timeout = 120_000): Promise<T> {
+  /**
+   * Sends a command; rejects if there is no answer within `timeout` ms (no window can hang the run), or
+   * `SLOWED` times that while the server runs under callgrind.
+   */
+  call<T>(cmd: string, args?: unknown, timeout = 120_000 * SLOWED): Promise<T> {
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -40,6 +40,7 @@ export function crowd(
       const { value: ms, m } = await w.measured(() => burst(ticks));
       const delivered = ticks * perTick * n;
       out[`fan${perTick}.cpu`] = m.cpuMicros / delivered;
+      if (m.instructions !== undefined) out[`fan${perTick}.ir`] = m.instructions / delivered;
       out[`fan${perTick}.rate`] = delivered / (ms / 1000);
       out[`fan${perTick}.loop`] = m.loopP99;
     }
@@ -51,6 +52,7 @@ export function crowd(
     );
     const delivered = waves * n * 10;
     out['rooms.cpu'] = m.cpuMicros / delivered;
+    if (m.instructions !== undefined) out['rooms.ir'] = m.instructions / delivered;
     out['rooms.rate'] = delivered / (ms / 1000);
     out['rooms.loop'] = m.loopP99;
     log(arm.name, 'crowd', out);

@@ -14,6 +14,10 @@ export function echo(arm: ArmInfo, cfg: Config, size: number): Promise<Record<st
     );
     return {
       cpu: m.cpuMicros / messages,
+      sys: m.sysMicros / messages,
+      gcMajor: m.gc.major,
+      gcMs: m.gc.ms,
+      ...(m.instructions !== undefined ? { ir: m.instructions / messages } : {}),
       rate: messages / (value.ms / 1000),
       p50: value.p50,
       p99: value.p99,

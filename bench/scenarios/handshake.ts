@@ -18,6 +18,10 @@ export function handshake(arm: ArmInfo, cfg: Config, auth: boolean): Promise<Rec
     );
     return {
       cpu: m.cpuMicros / total,
+      sys: m.sysMicros / total,
+      gcMajor: m.gc.major,
+      gcMs: m.gc.ms,
+      ...(m.instructions !== undefined ? { ir: m.instructions / total } : {}),
       rate: total / (value.ms / 1000),
       p50: value.p50,
       p99: value.p99,

@@ -30,6 +30,7 @@ export function storm(arm: ArmInfo, cfg: Config): Promise<Record<string, number>
     if (after !== n) throw new Error(`${after} of ${n} connections open after the storm`);
     return {
       cpu: m.cpuMicros / n,
+      ...(m.instructions !== undefined ? { ir: m.instructions / n } : {}),
       back: value.ms / 1000,
       loop: m.loopP99,
       failures: value.failures,
