@@ -13,7 +13,7 @@ import { ARMS, type ArmInfo } from './arms/index.ts';
 import { chart } from './lib/chart.ts';
 import { config } from './lib/config.ts';
 import { type Results, report } from './lib/report.ts';
-import { canPin, killAll } from './lib/rpc.ts';
+import { canPin, FROM_SOURCE, killAll } from './lib/rpc.ts';
 import type { Round } from './lib/stats.ts';
 import { crowd } from './scenarios/crowd.ts';
 import { echo } from './scenarios/echo.ts';
@@ -142,6 +142,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     minutes: (Date.now() - started) / 60_000,
     pinned: canPin,
+    fromSource: FROM_SOURCE,
     cfg,
     arms: arms.map((a) => a.name),
     rounds,

@@ -10,6 +10,8 @@ export interface Results {
   date: string;
   minutes: number;
   pinned: boolean;
+  /** wsgate was loaded from its TypeScript source (BENCH_SOURCE=1), not from the built dist/. */
+  fromSource?: boolean;
   cfg: Config;
   arms: ArmName[];
   rounds: Round[];
@@ -55,9 +57,10 @@ export function report(r: Results): string {
   );
   out();
   out(
-    `Versions: ${Object.entries(v)
-      .map(([k, x]) => `${k} ${x}`)
-      .join(', ')}.`,
+    `${r.fromSource ? 'wsgate loaded from its TypeScript source through tsx (BENCH_SOURCE=1).' : 'wsgate loaded from the built `dist/` (the JavaScript npm installs).'} ` +
+      `Versions: ${Object.entries(v)
+        .map(([k, x]) => `${k} ${x}`)
+        .join(', ')}.`,
   );
   out();
   out(

@@ -12,13 +12,15 @@ export interface Envelope {
 }
 
 /**
- * The children load wsgate from its TypeScript source (through tsx) unless BENCH_DIST is set: then from
- * the built `dist/` (run `pnpm build:packages` first), the code users run. tsx keeps function names
- * (esbuild's `keepNames`), which wraps every named closure made per upgrade in a `__name()` call that
- * the published build does not have.
+ * The children load wsgate from the built `dist/`, the JavaScript users install from npm (`pnpm bench`
+ * builds it first), like every peer arm's package. BENCH_SOURCE=1 loads the TypeScript source through tsx
+ * instead (no build step while iterating): tsx keeps function names (esbuild's `keepNames`), which wraps
+ * every named closure made per upgrade in a `__name()` call the published build does not have, so the
+ * source costs a few percent more per handshake.
  */
+export const FROM_SOURCE = process.env.BENCH_SOURCE === '1';
 const NODE_ARGS = [
-  ...(process.env.BENCH_DIST ? [] : ['--conditions=@wsgate/source']),
+  ...(FROM_SOURCE ? ['--conditions=@wsgate/source'] : []),
   '--import',
   'tsx',
   '--expose-gc',
