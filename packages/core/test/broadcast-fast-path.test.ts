@@ -56,7 +56,7 @@ describe('broadcast fast path', () => {
     }
   });
 
-  it('frames once: every member socket holds the same bytes, corked until the next tick', async () => {
+  it('frames once: every member socket holds the same bytes, corked until the end of the phase', async () => {
     const t = await setup(3);
     try {
       const sockets = [...t.gate.sessions].map((s) => socketOf(s.raw));
@@ -97,6 +97,26 @@ describe('broadcast fast path', () => {
         expect(writableBuffer(socket).length).toBe(20);
       }
       for (const ws of t.clients) expect(await collect(ws, 20)).toEqual(expected);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('publishes from separate callbacks of one phase share the flush: one write per socket', async () => {
+    const t = await setup(2);
+    try {
+      // As when each member of a room speaks and every message is read by its own I/O callback: the ticks
+      // between the callbacks do not flush (one write syscall per socket per phase, not per message).
+      t.gate.publish('t', 'first');
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      await Promise.resolve();
+      t.gate.publish('t', 'second');
+      for (const s of t.gate.sessions) {
+        const socket = socketOf(s.raw);
+        expect(socket.writableCorked).toBe(1);
+        expect(writableBuffer(socket).map((w) => w.chunk.length)).toEqual([7, 8]);
+      }
+      for (const ws of t.clients) expect(await collect(ws, 2)).toEqual(['first', 'second']);
     } finally {
       await t.close();
     }
@@ -224,7 +244,7 @@ describe('each gate broadcasts on its own', () => {
     }
   }, 60_000);
 
-  it("one gate's corked sockets are flushed on the next tick, whatever another gate has corked", async () => {
+  it("one gate's corked sockets are flushed at the end of the phase, whatever another gate has corked", async () => {
     // More sockets than one flush batch, all written in one turn: gate a uncorks them over two turns.
     const a = await setup(FLUSH_BATCH + 88);
     const b = await setup(1);
@@ -234,7 +254,7 @@ describe('each gate broadcasts on its own', () => {
       b.gate.publish('t', 'narrow');
       const socket = socketOf(member!.raw);
       expect(socket.writableCorked).toBe(1);
-      await new Promise<void>((resolve) => process.nextTick(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
       // Gate b's flush is its own: not behind gate a's first batch.
       expect(socket.writableCorked).toBe(0);
       expect(await collect(b.clients[0]!, 1)).toEqual(['narrow']);

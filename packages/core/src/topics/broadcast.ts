@@ -9,8 +9,10 @@ import type { Position } from './positions.js';
 /**
  * The one place a broadcast is framed and delivered, one {@link Broadcaster} per gate (its topics own it):
  * gates in one process share no queue. A message is framed once and the same bytes are written to every
- * recipient's socket (framing.ts). Sockets written in one tick are corked and flushed together on the next
- * tick, so several publishes in a burst cost one write syscall per socket. Large fan-outs are spread over
+ * recipient's socket (framing.ts). Sockets written to are corked and flushed together once the current
+ * event-loop phase is over (setImmediate): every publish made while a burst of inbound messages is handled
+ * (each of a room's members speaking) or within one turn costs one write syscall per socket, not one per
+ * message (a loopback write costs ~10 µs of kernel time, far more than the rest). Large fan-outs are spread over
  * event-loop turns (at most SLICE deliveries per turn, flushes in batches) so other work is not starved.
  * Order per connection is always kept: deliveries run in publish order, every write (ours or ws's own)
  * lands in the socket's buffer in call order, corking only delays the flush, and anything that writes to a
@@ -77,7 +79,7 @@ export class Broadcaster {
   #turnScheduled = false;
   #corked: CorkableSocket[] = [];
   #flushScheduled = false;
-  // Bound once per gate (not per publish), for nextTick and setImmediate.
+  // Bound once per gate (not per publish), for setImmediate.
   readonly #flush = (): void => this.#flushBatch();
   readonly #nextTurn = (): void => {
     this.#turnScheduled = false;
@@ -200,7 +202,7 @@ export class Broadcaster {
     m.count++;
   }
 
-  /** Writes already framed bytes to a ws socket, corking it until the next tick. */
+  /** Writes already framed bytes to a ws socket, corking it until the end of this event-loop phase. */
   #writeFramed(raw: WebSocket, frames: readonly Buffer[]): void {
     const socket = (raw as unknown as WsInternals)._socket as CorkableSocket;
     if (!socket[kCorked]) {
@@ -209,7 +211,7 @@ export class Broadcaster {
       this.#corked.push(socket);
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        process.nextTick(this.#flush);
+        setImmediate(this.#flush);
       }
     }
     for (const frame of frames) socket.write(frame);
@@ -230,7 +232,7 @@ export class Broadcaster {
 
 /**
  * Makes a message independent of the publisher's Buffer. Its bytes are read after publish() returns:
- * corked sockets are flushed on the next tick, a fan-out beyond {@link SLICE} (and any publish queued
+ * corked sockets are flushed at the end of the event-loop phase, a fan-out beyond {@link SLICE} (and any publish queued
  * behind one) is written on later turns, and ws queues a send behind a compression in progress. One copy
  * per publish, whatever the fan-out: a small payload is framed now (its single-buffer frame is the copy
  * every fast-path write shares anyway, and the payload becomes a view into it); a large one is copied once
