@@ -86,6 +86,24 @@ describe('broadcast fast path', () => {
     }
   });
 
+  it('frames every length right: the 7- and 16-bit lengths, text encoded straight into the frame', async () => {
+    const t = await setup(1);
+    try {
+      // Byte lengths around the 7-bit limit, the one-buffer limit (16 KiB) and beyond; é is 2 bytes of UTF-8.
+      const sizes = [0, 1, 125, 126, 127, 16_383, 16_384, 16_385, 70_000];
+      const texts = sizes.map((n) => (n < 2 ? 'x'.repeat(n) : `${'x'.repeat(n - 2)}é`));
+      const bytes = sizes.map((n, i) => Buffer.alloc(n, i));
+      for (const text of texts) t.gate.publish('t', text);
+      for (const b of bytes) t.gate.publish('t', b);
+      const got = await collect(t.clients[0]!, texts.length + bytes.length);
+      expect(got.slice(0, texts.length)).toEqual(texts);
+      for (const [i, b] of bytes.entries())
+        expect(Buffer.from(got[texts.length + i] as Buffer).equals(b)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('20 publishes in one tick are coalesced per socket and arrive in order', async () => {
     const t = await setup(2);
     try {
@@ -144,6 +162,48 @@ describe('broadcast fast path', () => {
         () => t.gate.stats().messagesOut === 6 * sessions.length + 1, // 'ready', 4 of the burst, 'last'; 'direct'
         'every delivery to be counted',
       );
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it('a publish made while a fan-out is under way joins it: the recipients not yet reached get both at once', async () => {
+    const t = await setup(SLICE + 76);
+    try {
+      const sessions = [...t.gate.topicMembers('t')];
+      const told: number[] = [];
+      t.gate.on('publish', (_topic, count) => told.push(count));
+      t.gate.publish('t', 'a');
+      t.gate.publish('t', 'b'); // the first one's job is under way: SLICE sockets written, the rest waits
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      // One turn later the sockets the first pass had not reached took both messages in one visit (one
+      // write), not 'a' now and 'b' in a second pass over all of them.
+      for (const s of sessions.slice(SLICE)) {
+        const chunks = writableBuffer(socketOf(s.raw)).filter((w) => w.chunk.length > 0);
+        expect(chunks.map((w) => w.chunk.subarray(2).toString())).toEqual(['a', 'b']);
+      }
+      for (const ws of t.clients) expect(await collect(ws, 2)).toEqual(['a', 'b']);
+      // Each message is counted once, with all its deliveries, though two jobs carried 'b'.
+      await until(() => told.length === 2, 'both publish events');
+      expect(told).toEqual([sessions.length, sessions.length]);
+      expect(t.gate.stats().messagesOut).toBe(3 * sessions.length); // 'ready', 'a', 'b'
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it('a publish to another topic in between keeps every session in publish order', async () => {
+    const t = await setup(SLICE + 76);
+    try {
+      const sessions = [...t.gate.topicMembers('t')];
+      // The first and the last member are in topic 'u' too: before and after the first pass's position.
+      for (const s of [sessions[0]!, sessions.at(-1)!]) await s.subscribe('u');
+      t.gate.publish('t', 'a');
+      t.gate.publish('u', 'x');
+      t.gate.publish('t', 'b'); // may not join the fan-out of 'a': 'x' is queued behind it
+      for (const i of [0, sessions.length - 1])
+        expect(await collect(t.clients[i]!, 3)).toEqual(['a', 'x', 'b']);
+      for (const ws of t.clients.slice(1, -1)) expect(await collect(ws, 2)).toEqual(['a', 'b']);
     } finally {
       await t.close();
     }
