@@ -120,7 +120,11 @@ function go(round: number): void {
     const short = conns.filter((c) => c.received < c.expected);
     const sample = short
       .slice(0, 5)
-      .map((c) => `${c.id} ${c.received}/${c.expected} state ${c.ws.readyState}`);
+      .map(
+        (c) =>
+          `${c.id} ${c.received}/${c.expected} state ${c.ws.readyState} (next direct ${c.nextDirect}, ` +
+          `gate ${c.nextGate}, from peers ${[...c.nextFrom].map(([from, n]) => `${from}:${n}`).join(' ')})`,
+      );
     console.error(`soak clients: round ${round}: ${short.length} connections short; ${sample.join('; ')}`);
   }, 15_000);
   // Directs and publishes interleaved, all written at once: the server sees bursts, not a trickle.
