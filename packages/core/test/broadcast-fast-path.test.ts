@@ -56,7 +56,7 @@ describe('broadcast fast path', () => {
     }
   });
 
-  it('frames once: every member socket holds the same bytes, corked until the next tick', async () => {
+  it('frames once: every member socket holds the same bytes, corked until the end of the phase', async () => {
     const t = await setup(3);
     try {
       const sockets = [...t.gate.sessions].map((s) => socketOf(s.raw));
@@ -86,6 +86,24 @@ describe('broadcast fast path', () => {
     }
   });
 
+  it('frames every length right: the 7- and 16-bit lengths, text encoded straight into the frame', async () => {
+    const t = await setup(1);
+    try {
+      // Byte lengths around the 7-bit limit, the one-buffer limit (16 KiB) and beyond; é is 2 bytes of UTF-8.
+      const sizes = [0, 1, 125, 126, 127, 16_383, 16_384, 16_385, 70_000];
+      const texts = sizes.map((n) => (n < 2 ? 'x'.repeat(n) : `${'x'.repeat(n - 2)}é`));
+      const bytes = sizes.map((n, i) => Buffer.alloc(n, i));
+      for (const text of texts) t.gate.publish('t', text);
+      for (const b of bytes) t.gate.publish('t', b);
+      const got = await collect(t.clients[0]!, texts.length + bytes.length);
+      expect(got.slice(0, texts.length)).toEqual(texts);
+      for (const [i, b] of bytes.entries())
+        expect(Buffer.from(got[texts.length + i] as Buffer).equals(b)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('20 publishes in one tick are coalesced per socket and arrive in order', async () => {
     const t = await setup(2);
     try {
@@ -97,6 +115,26 @@ describe('broadcast fast path', () => {
         expect(writableBuffer(socket).length).toBe(20);
       }
       for (const ws of t.clients) expect(await collect(ws, 20)).toEqual(expected);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('publishes from separate callbacks of one phase share the flush: one write per socket', async () => {
+    const t = await setup(2);
+    try {
+      // As when each member of a room speaks and every message is read by its own I/O callback: the ticks
+      // between the callbacks do not flush (one write syscall per socket per phase, not per message).
+      t.gate.publish('t', 'first');
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      await Promise.resolve();
+      t.gate.publish('t', 'second');
+      for (const s of t.gate.sessions) {
+        const socket = socketOf(s.raw);
+        expect(socket.writableCorked).toBe(1);
+        expect(writableBuffer(socket).map((w) => w.chunk.length)).toEqual([7, 8]);
+      }
+      for (const ws of t.clients) expect(await collect(ws, 2)).toEqual(['first', 'second']);
     } finally {
       await t.close();
     }
@@ -124,6 +162,48 @@ describe('broadcast fast path', () => {
         () => t.gate.stats().messagesOut === 6 * sessions.length + 1, // 'ready', 4 of the burst, 'last'; 'direct'
         'every delivery to be counted',
       );
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it('a publish made while a fan-out is under way joins it: the recipients not yet reached get both at once', async () => {
+    const t = await setup(SLICE + 76);
+    try {
+      const sessions = [...t.gate.topicMembers('t')];
+      const told: number[] = [];
+      t.gate.on('publish', (_topic, count) => told.push(count));
+      t.gate.publish('t', 'a');
+      t.gate.publish('t', 'b'); // the first one's job is under way: SLICE sockets written, the rest waits
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      // One turn later the sockets the first pass had not reached took both messages in one visit (one
+      // write), not 'a' now and 'b' in a second pass over all of them.
+      for (const s of sessions.slice(SLICE)) {
+        const chunks = writableBuffer(socketOf(s.raw)).filter((w) => w.chunk.length > 0);
+        expect(chunks.map((w) => w.chunk.subarray(2).toString())).toEqual(['a', 'b']);
+      }
+      for (const ws of t.clients) expect(await collect(ws, 2)).toEqual(['a', 'b']);
+      // Each message is counted once, with all its deliveries, though two jobs carried 'b'.
+      await until(() => told.length === 2, 'both publish events');
+      expect(told).toEqual([sessions.length, sessions.length]);
+      expect(t.gate.stats().messagesOut).toBe(3 * sessions.length); // 'ready', 'a', 'b'
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it('a publish to another topic in between keeps every session in publish order', async () => {
+    const t = await setup(SLICE + 76);
+    try {
+      const sessions = [...t.gate.topicMembers('t')];
+      // The first and the last member are in topic 'u' too: before and after the first pass's position.
+      for (const s of [sessions[0]!, sessions.at(-1)!]) await s.subscribe('u');
+      t.gate.publish('t', 'a');
+      t.gate.publish('u', 'x');
+      t.gate.publish('t', 'b'); // may not join the fan-out of 'a': 'x' is queued behind it
+      for (const i of [0, sessions.length - 1])
+        expect(await collect(t.clients[i]!, 3)).toEqual(['a', 'x', 'b']);
+      for (const ws of t.clients.slice(1, -1)) expect(await collect(ws, 2)).toEqual(['a', 'b']);
     } finally {
       await t.close();
     }
@@ -224,7 +304,7 @@ describe('each gate broadcasts on its own', () => {
     }
   }, 60_000);
 
-  it("one gate's corked sockets are flushed on the next tick, whatever another gate has corked", async () => {
+  it("one gate's corked sockets are flushed at the end of the phase, whatever another gate has corked", async () => {
     // More sockets than one flush batch, all written in one turn: gate a uncorks them over two turns.
     const a = await setup(FLUSH_BATCH + 88);
     const b = await setup(1);
@@ -234,7 +314,7 @@ describe('each gate broadcasts on its own', () => {
       b.gate.publish('t', 'narrow');
       const socket = socketOf(member!.raw);
       expect(socket.writableCorked).toBe(1);
-      await new Promise<void>((resolve) => process.nextTick(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
       // Gate b's flush is its own: not behind gate a's first batch.
       expect(socket.writableCorked).toBe(0);
       expect(await collect(b.clients[0]!, 1)).toEqual(['narrow']);

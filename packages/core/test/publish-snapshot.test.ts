@@ -62,7 +62,7 @@ async function expectEach(clients: readonly WebSocket[], expected: readonly Buff
 }
 
 describe('a published Buffer is delivered as it was when publish() was called', () => {
-  it('a large Buffer (written corked, flushed on the next tick): gate.publish and session.publish', async () => {
+  it('a large Buffer (written corked, flushed at the end of the phase): gate.publish and session.publish', async () => {
     const s = await topicServer(4);
     try {
       const payload = pattern(64 * 1024, 1);

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { closeFor } from '../close-policy.js';
+import { canWriteFramed, frameMessage, JOIN_BELOW, type WsInternals } from '../topics/framing.js';
 import { sizeOfSendData } from './send-data.js';
 import type { SendData, Session } from './session.js';
 import { settleBefore } from './topic-membership.js';
@@ -22,7 +23,14 @@ export function write(session: AnySession, data: SendData): boolean {
   // A broadcast published earlier may still be on its way to this session: it goes first.
   settleBefore(session);
   if (!admit(session)) return false;
-  raw.send(data);
+  if (size <= JOIN_BELOW && (typeof data === 'string' || Buffer.isBuffer(data)) && canWriteFramed(raw)) {
+    // The common small message, framed by us into one buffer and written straight to the socket (as a
+    // broadcast is): ws.send would write a header and the payload apart, a string as a string chunk
+    // (Node's slower writev path). canWriteFramed holds us to ws's own rules: an idle sender, no
+    // compression, an open socket; anything else goes through ws.send, which queues behind it.
+    const socket = (raw as unknown as WsInternals)._socket as Socket;
+    socket.write(frameMessage(data, typeof data !== 'string')[0]!);
+  } else raw.send(data);
   session._host.stats.sent(size);
   return afterWrite(session);
 }

@@ -9,28 +9,45 @@ import type { Position } from './positions.js';
 /**
  * The one place a broadcast is framed and delivered, one {@link Broadcaster} per gate (its topics own it):
  * gates in one process share no queue. A message is framed once and the same bytes are written to every
- * recipient's socket (framing.ts). Sockets written in one tick are corked and flushed together on the next
- * tick, so several publishes in a burst cost one write syscall per socket. Large fan-outs are spread over
- * event-loop turns (at most SLICE deliveries per turn, flushes in batches) so other work is not starved.
- * Order per connection is always kept: deliveries run in publish order, every write (ours or ws's own)
- * lands in the socket's buffer in call order, corking only delays the flush, and anything that writes to a
- * session directly first completes the pending deliveries ({@link Broadcaster.settle}). As bytes are
- * written after publish() returns, a publisher's Buffer is copied once per publish (see `own`).
+ * recipient's socket (framing.ts). Sockets written to are corked and flushed together once the current
+ * event-loop phase is over (setImmediate): every publish made while a burst of inbound messages is handled
+ * (each of a room's members speaking) or within one turn costs one write syscall per socket, not one per
+ * message (a loopback write costs ~10 µs of kernel time, far more than the rest).
+ *
+ * Large fan-outs are spread over event-loop turns (at most SLICE deliveries per turn, flushes in batches)
+ * so other work is not starved. A message published to the same recipients while such a fan-out is under
+ * way joins it for the recipients it has not reached yet, and goes to the ones it passed in a follow-up
+ * job (`rest`): a topic published to once per turn is written to each socket about twice in all, not once
+ * per message.
+ *
+ * Order per connection is always kept: deliveries run in publish order (a message joins a job under way
+ * only when nothing else is queued behind it), every write (ours or ws's own) lands in the socket's buffer
+ * in call order, corking only delays the flush, and anything that writes to a session directly first
+ * completes the pending deliveries ({@link Broadcaster.settle}). As bytes are written after publish()
+ * returns, a publisher's Buffer is copied once per publish (see `own`).
  */
 
 /** Sockets uncorked per turn: each uncork is a writev syscall, so 512 keeps a turn to a few ms. */
 export const FLUSH_BATCH = 512;
-/** Deliveries per event-loop turn; a fan-out to more sockets continues on the next turns. */
-export const SLICE = 1024;
+/**
+ * Deliveries per event-loop turn; a fan-out to more sockets continues on the next turns. The smaller it is,
+ * the more messages published meanwhile a pass over the members takes with it (one write each), and the
+ * shorter a turn: 512 writes a 10k fan-out in 20 turns of ~5 ms (at ~10 µs per write syscall).
+ */
+export const SLICE = 512;
 const kCorked = Symbol('wsgate.corked');
 type CorkableSocket = Socket & { [kCorked]?: boolean };
 
 /** A broadcast recipient: a session (its writes pass the session's backpressure, session/outbound.ts). */
 type Recipient = Session<unknown>;
 
+/** Told once a message's delivery is complete: its topic, size in bytes, and the sessions written to. */
+export type OnDelivered = (topic: string, size: number, count: number) => void;
+
 /** What a publish hands to {@link Broadcaster.broadcast}. */
 export interface Outgoing {
-  readonly payload: Buffer;
+  /** The message: a string is text (encoded when framed), a Buffer is text or binary as `binary` says. */
+  readonly payload: Buffer | string;
   readonly binary: boolean;
   /**
    * The payload is the publisher's own Buffer, which it may reuse or change once publish() returns: the
@@ -39,36 +56,44 @@ export interface Outgoing {
   readonly borrowed: boolean;
   /** The one recipient not to deliver to (the publishing session). */
   readonly except: Recipient | undefined;
-  /** Receives the number of sessions written to, once delivery is complete. */
-  readonly delivered: (count: number) => void;
   /** The message's place in its topic's history (topics with history only). */
   readonly position?: Position | undefined;
 }
 
 /** One published message. */
 interface Message {
-  payload: Buffer;
+  payload: Buffer | string;
   readonly binary: boolean;
   readonly except: Recipient | undefined;
-  readonly delivered: (count: number) => void;
   /** Its place in the topic's history, for the `pub` envelope of wsgate.v1 members. */
   readonly position: Position | undefined;
+  /** Its size in bytes (the stats count it per delivery). */
+  readonly size: number;
   frames: Buffer[] | undefined;
   /** The `pub` envelope and its frame, built once per publish for all wsgate.v1 members (bare ones never). */
   pub: PubFrame | undefined;
   pubFrames: Buffer[] | undefined;
   count: number;
+  /** Jobs that still carry it: two once it joined a fan-out under way (that job and its `rest`). */
+  jobs: number;
 }
 
 /**
  * Messages for one recipient list, delivered socket by socket: each socket gets all of the job's messages
- * at once, so a burst to a big topic costs one write syscall per socket, not one per message.
+ * meant for it at once, so a burst to a big topic costs one write syscall per socket, not one per message.
+ * Message k is for the recipients at [from[k], to[k]).
  */
 interface Job {
   readonly topic: string;
   readonly recipients: readonly Recipient[];
   readonly messages: Message[];
+  readonly from: number[];
+  readonly to: number[];
+  /** The next recipient to visit; the job is done at `end`. */
   index: number;
+  end: number;
+  /** The follow-up job for the recipients already passed, while it is the only job behind this one. */
+  rest: Job | undefined;
 }
 
 /** The broadcast queues of one gate: deliveries still to run, and sockets corked until the next flush. */
@@ -77,42 +102,74 @@ export class Broadcaster {
   #turnScheduled = false;
   #corked: CorkableSocket[] = [];
   #flushScheduled = false;
-  // Bound once per gate (not per publish), for nextTick and setImmediate.
+  readonly #onDelivered: OnDelivered;
+  // Bound once per gate (not per publish), for setImmediate.
   readonly #flush = (): void => this.#flushBatch();
   readonly #nextTurn = (): void => {
     this.#turnScheduled = false;
     this.#run(SLICE);
   };
 
+  constructor(onDelivered: OnDelivered) {
+    this.#onDelivered = onDelivered;
+  }
+
   /**
    * Delivers `out.payload` to each recipient (except one), in order after every earlier broadcast of this
    * gate. Up to {@link SLICE} writes happen now; the rest continue on later event-loop turns. Pass the same
    * `recipients` array for the same topic (until its membership changes) so messages published while a
-   * delivery is under way are merged into one job.
+   * delivery is under way are merged into it.
    */
   broadcast(topic: string, recipients: readonly Recipient[], out: Outgoing): void {
-    const { payload, binary, except, delivered, position } = out;
+    const { payload, binary } = out;
     const message: Message = {
       payload,
       binary,
-      except,
-      delivered,
-      position,
+      except: out.except,
+      position: out.position,
+      size: typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length,
       frames: undefined,
       pub: undefined,
       pubFrames: undefined,
       count: 0,
+      jobs: 1,
     };
     if (out.borrowed) own(message);
     const jobs = this.#jobs;
-    const last = jobs.at(-1);
-    // Only a job that has not started may take more messages: every recipient must see all of them.
-    if (last !== undefined && last.index === 0 && last.recipients === recipients && jobs.length > 1) {
-      last.messages.push(message);
-      return;
+    const n = jobs.length;
+    const all = recipients.length;
+    if (n > 0) {
+      const first = jobs[0]!;
+      const last = jobs[n - 1]!;
+      if (
+        first.recipients === recipients &&
+        first.index > 0 &&
+        (n === 1 || (n === 2 && first.rest === last))
+      ) {
+        // A fan-out to these recipients is under way and nothing else waits behind it: the recipients it
+        // has not reached get the message in this pass, the ones it passed in its follow-up job.
+        const passed = first.index;
+        add(first, message, passed, all);
+        first.end = all;
+        if (first.rest) {
+          add(first.rest, message, 0, passed);
+          first.rest.end = passed;
+        } else {
+          first.rest = job(topic, recipients, message, 0, passed);
+          jobs.push(first.rest);
+        }
+        message.jobs = 2;
+        return;
+      }
+      // Only a job that has not started may take more messages: every recipient must see all of them.
+      if (last.recipients === recipients && last.index === 0 && n > 1) {
+        add(last, message, 0, all);
+        last.end = all;
+        return;
+      }
     }
-    jobs.push({ topic, recipients, messages: [message], index: 0 });
-    if (jobs.length === 1) this.#run(SLICE);
+    jobs.push(job(topic, recipients, message, 0, all));
+    if (n === 0) this.#run(SLICE);
   }
 
   /**
@@ -140,16 +197,20 @@ export class Broadcaster {
     const jobs = this.#jobs;
     while (jobs.length > 0 && budget > 0) {
       const job = jobs[0]!;
-      const { recipients, messages } = job;
-      const perSocket = messages.length;
-      while (job.index < recipients.length && budget > 0) {
-        const r = recipients[job.index++]!;
-        budget -= perSocket;
-        for (let m = 0; m < perSocket; m++) this.#deliver(r, messages[m]!, job.topic);
+      const { recipients, messages, from, to, topic } = job;
+      while (job.index < job.end && budget > 0) {
+        const i = job.index++;
+        const r = recipients[i]!;
+        for (let k = 0; k < messages.length; k++) {
+          if (from[k]! > i || i >= to[k]!) continue;
+          budget--;
+          this.#deliver(r, messages[k]!, topic);
+        }
       }
-      if (job.index >= recipients.length && jobs[0] === job) {
+      if (job.index >= job.end && jobs[0] === job) {
         jobs.shift();
-        for (const m of messages) if (m.count > 0) m.delivered(m.count);
+        for (const m of messages)
+          if (--m.jobs === 0 && m.count > 0) this.#onDelivered(topic, m.size, m.count);
       }
     }
     if (jobs.length > 0 && !this.#turnScheduled) {
@@ -185,13 +246,16 @@ export class Broadcaster {
    * for the client's `hello` and any replay) the stream holds the message instead (protocol/topic-streams.ts).
    */
   #deliverPub(r: Recipient, streams: TopicStreams, m: Message, topic: string): void {
-    if (m.pub === undefined) m.pub = pubFrame(topic, m.binary ? m.payload : m.payload.toString(), m.position);
+    if (m.pub === undefined) {
+      const data = m.binary || typeof m.payload === 'string' ? m.payload : m.payload.toString();
+      m.pub = pubFrame(topic, data, m.position);
+    }
     const pub = m.pub;
     if (!streams.take(topic, pub)) return;
     if (!admit(r)) return;
     const raw = r.raw;
     if (canWriteFramed(raw)) {
-      m.pubFrames ??= frameMessage(Buffer.from(pub.text), false);
+      m.pubFrames ??= frameMessage(pub.text, false);
       this.#writeFramed(raw, m.pubFrames);
     } else {
       raw.send(pub.text);
@@ -200,7 +264,7 @@ export class Broadcaster {
     m.count++;
   }
 
-  /** Writes already framed bytes to a ws socket, corking it until the next tick. */
+  /** Writes already framed bytes to a ws socket, corking it until the end of this event-loop phase. */
   #writeFramed(raw: WebSocket, frames: readonly Buffer[]): void {
     const socket = (raw as unknown as WsInternals)._socket as CorkableSocket;
     if (!socket[kCorked]) {
@@ -209,7 +273,7 @@ export class Broadcaster {
       this.#corked.push(socket);
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        process.nextTick(this.#flush);
+        setImmediate(this.#flush);
       }
     }
     for (const frame of frames) socket.write(frame);
@@ -228,24 +292,31 @@ export class Broadcaster {
   }
 }
 
+function job(topic: string, recipients: readonly Recipient[], m: Message, from: number, to: number): Job {
+  return { topic, recipients, messages: [m], from: [from], to: [to], index: 0, end: to, rest: undefined };
+}
+
+function add(job: Job, m: Message, from: number, to: number): void {
+  job.messages.push(m);
+  job.from.push(from);
+  job.to.push(to);
+}
+
 /**
  * Makes a message independent of the publisher's Buffer. Its bytes are read after publish() returns:
- * corked sockets are flushed on the next tick, a fan-out beyond {@link SLICE} (and any publish queued
- * behind one) is written on later turns, and ws queues a send behind a compression in progress. One copy
- * per publish, whatever the fan-out: a small payload is framed now (its single-buffer frame is the copy
- * every fast-path write shares anyway, and the payload becomes a view into it); a large one is copied once
- * and framed later with a separate header, as before.
+ * corked sockets are flushed at the end of the event-loop phase, a fan-out beyond {@link SLICE} (and any
+ * publish queued behind one) is written on later turns, and ws queues a send behind a compression in
+ * progress. One copy per publish, whatever the fan-out: a small payload is framed now (its single-buffer
+ * frame is the copy every fast-path write shares anyway, and the payload becomes a view into it); a large
+ * one is copied once and framed later with a separate header, as before.
  */
 function own(m: Message): void {
-  const { payload } = m;
+  const payload = m.payload as Buffer;
   if (payload.length <= JOIN_BELOW) {
-    const frames = frameMessage(payload, m.binary);
-    const frame = frames[0]!;
-    if (frames.length === 1 && frame !== payload) {
-      m.frames = frames;
-      m.payload = frame.subarray(frame.length - payload.length);
-      return;
-    }
+    const frame = frameMessage(payload, m.binary)[0]!;
+    m.frames = [frame];
+    m.payload = frame.subarray(frame.length - payload.length);
+    return;
   }
   m.payload = Buffer.from(payload);
 }

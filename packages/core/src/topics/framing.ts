@@ -29,16 +29,34 @@ export interface WsInternals {
 /** Payloads up to this size are framed into one buffer (one write per socket instead of two). */
 export const JOIN_BELOW = 16 * 1024;
 
-/** Frames a complete, unmasked, uncompressed message. */
-export function frameMessage(data: Buffer, binary: boolean): Buffer[] {
-  const frames = (Sender as SenderStatic).frame(data, {
-    fin: true,
-    opcode: binary ? 2 : 1,
-    mask: false,
-    readOnly: true,
-    rsv1: false,
-  });
-  return frames.length === 2 && data.length <= JOIN_BELOW ? [Buffer.concat(frames)] : frames;
+/**
+ * Frames a complete, unmasked, uncompressed message (RFC 6455 5.2: FIN, the opcode, the length in 7, 7+16
+ * or 7+64 bits). Up to {@link JOIN_BELOW} bytes the header and the payload (a string is encoded straight
+ * into it) share one buffer: one allocation, one chunk per socket write. Larger ones are ws's own frame,
+ * the header apart from the payload (not copied).
+ */
+export function frameMessage(data: Buffer | string, binary: boolean): Buffer[] {
+  const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+  if (length > JOIN_BELOW) {
+    return (Sender as SenderStatic).frame(typeof data === 'string' ? Buffer.from(data) : data, {
+      fin: true,
+      opcode: binary ? 2 : 1,
+      mask: false,
+      readOnly: true,
+      rsv1: false,
+    });
+  }
+  const head = length < 126 ? 2 : 4; // JOIN_BELOW < 65536: never the 64-bit length
+  const frame = Buffer.allocUnsafe(head + length);
+  frame[0] = binary ? 0x82 : 0x81;
+  if (head === 2) frame[1] = length;
+  else {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  }
+  if (typeof data === 'string') frame.write(data, head, 'utf8');
+  else data.copy(frame, head);
+  return [frame];
 }
 
 /**

@@ -38,7 +38,10 @@ export class Topics {
   readonly #onError: (err: unknown) => void;
   readonly #history: TopicHistory | undefined;
   /** This gate's broadcast queues: gates in one process share none. */
-  readonly #broadcaster = new Broadcaster();
+  readonly #broadcaster = new Broadcaster((topic, size, count) => {
+    this.#stats.sent(size, count);
+    this.onDelivered?.(topic, count); // telemetry hook
+  });
   /** @internal */ readonly presence: TopicPresence;
   /** Telemetry hook (the gate's 'publish' event): a message was written to `count` local sessions. */
   onDelivered: ((topic: string, count: number) => void) | undefined;
@@ -172,25 +175,13 @@ export class Topics {
   ): void {
     const set = this.#members.get(topic);
     if (!set || set.size === 0 || (set.size === 1 && set.has(except as Session<unknown>))) return;
-    const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
     // A snapshot: who was a member at publish time receives it, even if delivery continues next turn.
     let list = this.#lists.get(topic);
     if (!list) {
       list = [...set];
       this.#lists.set(topic, list);
     }
-    const size = buf.length;
-    this.#broadcaster.broadcast(topic, list, {
-      payload: buf,
-      binary,
-      borrowed,
-      except,
-      position,
-      delivered: (count) => {
-        this.#stats.sent(size, count);
-        this.onDelivered?.(topic, count); // telemetry hook
-      },
-    });
+    this.#broadcaster.broadcast(topic, list, { payload, binary, borrowed, except, position });
   }
 
   /** Subscribes on the broker; for a topic with history, then reads where ordered delivery starts. */
