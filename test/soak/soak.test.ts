@@ -147,7 +147,17 @@ it('soak: thousands of connections on every target, every message accounted for,
     for (const t of started)
       for (let r = 0; r < plan.rooms; r++)
         publishAll(t, `r${r}`, round * plan.gatePublishes, plan.gatePublishes);
-    done = await nextFromChild(child, 'done', 120_000);
+    // If the round stalls, say what each server has read so far (the clients say what they miss).
+    const sentBy = plan.connections * (plan.direct + plan.publishes);
+    const stalled = setInterval(() => {
+      const read = started.map(
+        (t, i) => `${plan.targets[i]!.name} ${t.gate.stats().messagesIn - base[i]!.messagesIn}`,
+      );
+      console.error(
+        `soak server: round ${round}: messages read ${read.join(', ')} (of ${sentBy * (round + 1)} each)`,
+      );
+    }, 15_000);
+    done = await nextFromChild(child, 'done', 120_000).finally(() => clearInterval(stalled));
     expect(done.errors).toEqual([]);
   }
   const tDone = performance.now();
