@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -153,8 +154,20 @@ it('soak: thousands of connections on every target, every message accounted for,
       const read = started.map(
         (t, i) => `${plan.targets[i]!.name} ${t.gate.stats().messagesIn - base[i]!.messagesIn}`,
       );
+      // Bytes a socket holds but has not written: corked (by the broadcast) or queued behind the kernel.
+      const held = started.map((t, i) => {
+        let corked = 0;
+        let queued = 0;
+        for (const s of t.gate.sessions) {
+          const socket = (s.raw as unknown as { _socket?: Socket })._socket;
+          if (socket?.writableCorked) corked++;
+          if (socket?.writableLength) queued++;
+        }
+        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued`;
+      });
       console.error(
-        `soak server: round ${round}: messages read ${read.join(', ')} (of ${sentBy * (round + 1)} each)`,
+        `soak server: round ${round}: messages read ${read.join(', ')} (of ${sentBy * (round + 1)} each); ` +
+          `sockets: ${held.join('; ')}`,
       );
     }, 15_000);
     done = await nextFromChild(child, 'done', 120_000).finally(() => clearInterval(stalled));
