@@ -128,7 +128,10 @@ function go(round: number): void {
     // Short of their own echoes: the server has not read (or not answered) what these sent.
     const echoes = (round + 1) * plan.direct;
     const unanswered = conns.filter((c) => c.nextDirect < echoes);
-    const senders = unanswered.slice(0, 5).map((c) => `${c.id} ${c.nextDirect}/${echoes}`);
+    const senders = unanswered.slice(0, 5).map((c) => {
+      const socket = (c.ws as unknown as { _socket?: import('node:net').Socket })._socket;
+      return `${c.id} ${c.nextDirect}/${echoes} (unsent ${c.ws.bufferedAmount} B, socket ${socket?.writableLength ?? '-'} B queued, written ${socket?.bytesWritten ?? '-'} B)`;
+    });
     console.error(
       `soak clients: round ${round}: ${short.length} connections short; ${sample.join('; ')}; ` +
         `${unanswered.length} short of their own echoes: ${senders.join('; ')}`,

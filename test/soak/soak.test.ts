@@ -158,12 +158,16 @@ it('soak: thousands of connections on every target, every message accounted for,
       const held = started.map((t, i) => {
         let corked = 0;
         let queued = 0;
+        let paused = 0;
+        let pausedByGate = 0;
         for (const s of t.gate.sessions) {
           const socket = (s.raw as unknown as { _socket?: Socket })._socket;
           if (socket?.writableCorked) corked++;
           if (socket?.writableLength) queued++;
+          if (socket?.isPaused()) paused++;
+          if ((s as unknown as { _pausedByGate?: boolean })._pausedByGate) pausedByGate++;
         }
-        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued`;
+        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued, ${paused} paused (${pausedByGate} by the gate)`;
       });
       console.error(
         `soak server: round ${round}: messages read ${read.join(', ')} (of ${sentBy * (round + 1)} each); ` +
