@@ -160,14 +160,18 @@ it('soak: thousands of connections on every target, every message accounted for,
         let queued = 0;
         let paused = 0;
         let pausedByGate = 0;
+        let wsPaused = 0;
+        let unread = 0;
         for (const s of t.gate.sessions) {
           const socket = (s.raw as unknown as { _socket?: Socket })._socket;
           if (socket?.writableCorked) corked++;
           if (socket?.writableLength) queued++;
           if (socket?.isPaused()) paused++;
           if ((s as unknown as { _pausedByGate?: boolean })._pausedByGate) pausedByGate++;
+          if (s.raw.isPaused) wsPaused++;
+          if (socket?.readableLength) unread++;
         }
-        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued, ${paused} paused (${pausedByGate} by the gate)`;
+        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued, ${paused} paused (${pausedByGate} by the gate, ${wsPaused} ws paused), ${unread} with unread bytes`;
       });
       console.error(
         `soak server: round ${round}: messages read ${read.join(', ')} (of ${sentBy * (round + 1)} each); ` +
