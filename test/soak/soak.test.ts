@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -173,9 +173,24 @@ it('soak: thousands of connections on every target, every message accounted for,
         }
         return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued, ${paused} paused (${pausedByGate} by the gate, ${wsPaused} ws paused), ${unread} with unread bytes`;
       });
+      // The kernel's view: bytes waiting in a receive queue (nobody reads) or a send queue (not acked).
+      let queues = '';
+      try {
+        const ss = execFileSync('ss', ['-tnH', 'state', 'established'], { encoding: 'utf8' });
+        let recv = 0;
+        let sent = 0;
+        const samples: string[] = [];
+        for (const line of ss.split('\n')) {
+          const [rq, sq] = line.trim().split(/\s+/).map(Number);
+          if (rq! > 0) recv++;
+          if (sq! > 0) sent++;
+          if ((rq! > 0 || sq! > 0) && samples.length < 4) samples.push(line.trim().replace(/\s+/g, ' '));
+        }
+        queues = `; kernel: ${recv} sockets with a receive queue, ${sent} with a send queue: ${samples.join(' | ')}`;
+      } catch {}
       console.error(
         `soak server: round ${round}: messages read ${read.join(', ')} (of ${sentBy * (round + 1)} each); ` +
-          `sockets: ${held.join('; ')}`,
+          `sockets: ${held.join('; ')}${queues}`,
       );
     }, 15_000);
     done = await nextFromChild(child, 'done', 120_000).finally(() => clearInterval(stalled));
