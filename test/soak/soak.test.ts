@@ -162,6 +162,7 @@ it('soak: thousands of connections on every target, every message accounted for,
         let pausedByGate = 0;
         let wsPaused = 0;
         let unread = 0;
+        let notReading = 0;
         for (const s of t.gate.sessions) {
           const socket = (s.raw as unknown as { _socket?: Socket })._socket;
           if (socket?.writableCorked) corked++;
@@ -170,23 +171,30 @@ it('soak: thousands of connections on every target, every message accounted for,
           if ((s as unknown as { _pausedByGate?: boolean })._pausedByGate) pausedByGate++;
           if (s.raw.isPaused) wsPaused++;
           if (socket?.readableLength) unread++;
+          // libuv's side: a handle that stopped reading (readStop) while the stream looks flowing.
+          if ((socket as unknown as { _handle?: { reading?: boolean } })?._handle?.reading === false)
+            notReading++;
         }
-        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued, ${paused} paused (${pausedByGate} by the gate, ${wsPaused} ws paused), ${unread} with unread bytes`;
+        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued, ${paused} paused (${pausedByGate} by the gate, ${wsPaused} ws paused), ${unread} with unread bytes, ${notReading} handles not reading`;
       });
       // The kernel's view: bytes waiting in a receive queue (nobody reads) or a send queue (not acked).
       let queues = '';
       try {
         const ss = execFileSync('ss', ['-tnH', 'state', 'established'], { encoding: 'utf8' });
-        let recv = 0;
-        let sent = 0;
+        // Soak connections only: the clients bind 127.0.0.2 and up, the servers listen on 127.0.0.1.
+        const count = { serverRecv: 0, serverSend: 0, clientRecv: 0, clientSend: 0 };
         const samples: string[] = [];
         for (const line of ss.split('\n')) {
-          const [rq, sq] = line.trim().split(/\s+/).map(Number);
-          if (rq! > 0) recv++;
-          if (sq! > 0) sent++;
-          if ((rq! > 0 || sq! > 0) && samples.length < 4) samples.push(line.trim().replace(/\s+/g, ' '));
+          const [rq, sq, local = '', peer = ''] = line.trim().split(/\s+/);
+          const client = /^127\.0\.0\.([2-9]|[1-9]\d):/.test(local);
+          const server = /^127\.0\.0\.([2-9]|[1-9]\d):/.test(peer);
+          if (!client && !server) continue;
+          if (Number(rq) > 0) count[client ? 'clientRecv' : 'serverRecv']++;
+          if (Number(sq) > 0) count[client ? 'clientSend' : 'serverSend']++;
+          if ((Number(rq) > 0 || Number(sq) > 0) && samples.length < 4)
+            samples.push(`${rq}/${sq} ${local} ${peer}`);
         }
-        queues = `; kernel: ${recv} sockets with a receive queue, ${sent} with a send queue: ${samples.join(' | ')}`;
+        queues = `; kernel queues (sockets with bytes): ${JSON.stringify(count)} ${samples.join(' | ')}`;
       } catch {}
       console.error(
         `soak server: round ${round}: messages read ${read.join(', ')} (of ${sentBy * (round + 1)} each); ` +
