@@ -163,6 +163,8 @@ it('soak: thousands of connections on every target, every message accounted for,
         let wsPaused = 0;
         let unread = 0;
         let notReading = 0;
+        const parsing = 0;
+        const parseSamples: string[] = [];
         for (const s of t.gate.sessions) {
           const socket = (s.raw as unknown as { _socket?: Socket })._socket;
           if (socket?.writableCorked) corked++;
@@ -175,7 +177,7 @@ it('soak: thousands of connections on every target, every message accounted for,
           if ((socket as unknown as { _handle?: { reading?: boolean } })?._handle?.reading === false)
             notReading++;
         }
-        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued, ${paused} paused (${pausedByGate} by the gate, ${wsPaused} ws paused), ${unread} with unread bytes, ${notReading} handles not reading`;
+        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued, ${paused} paused (${pausedByGate} by the gate, ${wsPaused} ws paused), ${unread} with unread bytes, ${notReading} handles not reading, ${parsing} parsers holding bytes ${parseSamples.join(' | ')}`;
       });
       // The kernel's view: bytes waiting in a receive queue (nobody reads) or a send queue (not acked).
       let queues = '';
