@@ -125,7 +125,17 @@ function go(round: number): void {
           `${c.id} ${c.received}/${c.expected} state ${c.ws.readyState} (next direct ${c.nextDirect}, ` +
           `gate ${c.nextGate}, from peers ${[...c.nextFrom].map(([from, n]) => `${from}:${n}`).join(' ')})`,
       );
-    console.error(`soak clients: round ${round}: ${short.length} connections short; ${sample.join('; ')}`);
+    // Short of their own echoes: the server has not read (or not answered) what these sent.
+    const echoes = (round + 1) * plan.direct;
+    const unanswered = conns.filter((c) => c.nextDirect < echoes);
+    const senders = unanswered.slice(0, 5).map((c) => {
+      const socket = (c.ws as unknown as { _socket?: import('node:net').Socket })._socket;
+      return `${c.id} ${c.nextDirect}/${echoes} (unsent ${c.ws.bufferedAmount} B, socket ${socket?.writableLength ?? '-'} B queued, written ${socket?.bytesWritten ?? '-'} B)`;
+    });
+    console.error(
+      `soak clients: round ${round}: ${short.length} connections short; ${sample.join('; ')}; ` +
+        `${unanswered.length} short of their own echoes: ${senders.join('; ')}`,
+    );
   }, 15_000);
   // Directs and publishes interleaved, all written at once: the server sees bursts, not a trickle.
   for (const c of conns) {

@@ -1,5 +1,6 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -147,7 +148,62 @@ it('soak: thousands of connections on every target, every message accounted for,
     for (const t of started)
       for (let r = 0; r < plan.rooms; r++)
         publishAll(t, `r${r}`, round * plan.gatePublishes, plan.gatePublishes);
-    done = await nextFromChild(child, 'done', 120_000);
+    // If the round stalls, say what each server has read so far (the clients say what they miss).
+    const sentBy = plan.connections * (plan.direct + plan.publishes);
+    const stalled = setInterval(() => {
+      const read = started.map(
+        (t, i) => `${plan.targets[i]!.name} ${t.gate.stats().messagesIn - base[i]!.messagesIn}`,
+      );
+      // Bytes a socket holds but has not written: corked (by the broadcast) or queued behind the kernel.
+      const held = started.map((t, i) => {
+        let corked = 0;
+        let queued = 0;
+        let paused = 0;
+        let pausedByGate = 0;
+        let wsPaused = 0;
+        let unread = 0;
+        let notReading = 0;
+        const parsing = 0;
+        const parseSamples: string[] = [];
+        for (const s of t.gate.sessions) {
+          const socket = (s.raw as unknown as { _socket?: Socket })._socket;
+          if (socket?.writableCorked) corked++;
+          if (socket?.writableLength) queued++;
+          if (socket?.isPaused()) paused++;
+          if ((s as unknown as { _pausedByGate?: boolean })._pausedByGate) pausedByGate++;
+          if (s.raw.isPaused) wsPaused++;
+          if (socket?.readableLength) unread++;
+          // libuv's side: a handle that stopped reading (readStop) while the stream looks flowing.
+          if ((socket as unknown as { _handle?: { reading?: boolean } })?._handle?.reading === false)
+            notReading++;
+        }
+        return `${plan.targets[i]!.name} ${corked} corked, ${queued} with bytes queued, ${paused} paused (${pausedByGate} by the gate, ${wsPaused} ws paused), ${unread} with unread bytes, ${notReading} handles not reading, ${parsing} parsers holding bytes ${parseSamples.join(' | ')}`;
+      });
+      // The kernel's view: bytes waiting in a receive queue (nobody reads) or a send queue (not acked).
+      let queues = '';
+      try {
+        const ss = execFileSync('ss', ['-tnH', 'state', 'established'], { encoding: 'utf8' });
+        // Soak connections only: the clients bind 127.0.0.2 and up, the servers listen on 127.0.0.1.
+        const count = { serverRecv: 0, serverSend: 0, clientRecv: 0, clientSend: 0 };
+        const samples: string[] = [];
+        for (const line of ss.split('\n')) {
+          const [rq, sq, local = '', peer = ''] = line.trim().split(/\s+/);
+          const client = /^127\.0\.0\.([2-9]|[1-9]\d):/.test(local);
+          const server = /^127\.0\.0\.([2-9]|[1-9]\d):/.test(peer);
+          if (!client && !server) continue;
+          if (Number(rq) > 0) count[client ? 'clientRecv' : 'serverRecv']++;
+          if (Number(sq) > 0) count[client ? 'clientSend' : 'serverSend']++;
+          if ((Number(rq) > 0 || Number(sq) > 0) && samples.length < 4)
+            samples.push(`${rq}/${sq} ${local} ${peer}`);
+        }
+        queues = `; kernel queues (sockets with bytes): ${JSON.stringify(count)} ${samples.join(' | ')}`;
+      } catch {}
+      console.error(
+        `soak server: round ${round}: messages read ${read.join(', ')} (of ${sentBy * (round + 1)} each); ` +
+          `sockets: ${held.join('; ')}${queues}`,
+      );
+    }, 15_000);
+    done = await nextFromChild(child, 'done', 120_000).finally(() => clearInterval(stalled));
     expect(done.errors).toEqual([]);
   }
   const tDone = performance.now();
