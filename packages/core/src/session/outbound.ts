@@ -29,7 +29,7 @@ export function write(session: AnySession, data: SendData): boolean {
     // (Node's slower writev path). canWriteFramed holds us to ws's own rules: an idle sender, no
     // compression, an open socket; anything else goes through ws.send, which queues behind it.
     const socket = (raw as unknown as WsInternals)._socket as Socket;
-    socket.write(frameMessage(data, typeof data !== 'string')[0]!);
+    socket.write(frameMessage(data, typeof data !== 'string', size)[0]!);
   } else raw.send(data);
   session._host.stats.sent(size);
   return afterWrite(session);

@@ -35,8 +35,12 @@ export const JOIN_BELOW = 16 * 1024;
  * into it) share one buffer: one allocation, one chunk per socket write. Larger ones are ws's own frame,
  * the header apart from the payload (not copied).
  */
-export function frameMessage(data: Buffer | string, binary: boolean): Buffer[] {
-  const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+export function frameMessage(
+  data: Buffer | string,
+  binary: boolean,
+  // The caller may know it already (a send counts it for the stats): a string's byte length is a scan.
+  length = typeof data === 'string' ? Buffer.byteLength(data) : data.length,
+): Buffer[] {
   if (length > JOIN_BELOW) {
     return (Sender as SenderStatic).frame(typeof data === 'string' ? Buffer.from(data) : data, {
       fin: true,
