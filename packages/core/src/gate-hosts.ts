@@ -81,7 +81,6 @@ export class GateSessionHost<TUser> implements SessionHost {
 
 /** What a gate's upgrades ask of it, from `prepare` to the 101 (or the refusal) and the session's start. */
 export class GateUpgradeHost<TUser> implements UpgradeHost<TUser> {
-  readonly handshakeInfo: WsServers['handshakeInfo'];
   readonly sessionHost: GateSessionHost<TUser>;
   /** The gate's queue of handlers due to run (see `HandlerQueue`). */
   readonly handlers = new HandlerQueue();
@@ -89,7 +88,6 @@ export class GateUpgradeHost<TUser> implements UpgradeHost<TUser> {
 
   constructor(parts: UpgradeHostParts<TUser>) {
     this.#parts = parts;
-    this.handshakeInfo = parts.ws.handshakeInfo;
     this.sessionHost = new GateSessionHost(parts);
   }
 
