@@ -59,7 +59,8 @@ export class GateSessionHost<TUser> implements SessionHost {
     sessions._set.delete(session as Session<TUser>);
     admission.release(session._ipKey);
     heartbeat?.update();
-    reporter.emit('close', session as Session<TUser>, code, reason);
+    // Asked first: emit's rest parameters are an array per call, even with no listener.
+    if (reporter.listening('close')) reporter.emit('close', session as Session<TUser>, code, reason);
   }
 
   /** A session event listener threw (a bug in the app): reported, and that session closed 1011. */
@@ -138,6 +139,6 @@ export class GateUpgradeHost<TUser> implements UpgradeHost<TUser> {
     // A handshake that completed while close() runs missed its snapshot of the sessions: close it too.
     const closeWith = shutdown.closeWith;
     if (closeWith) session.close(closeWith.code, closeWith.reason);
-    reporter.emit('open', session);
+    if (reporter.listening('open')) reporter.emit('open', session);
   }
 }
