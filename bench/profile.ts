@@ -38,7 +38,7 @@ process.stdout.on('error', () => {}); // piped into head
 export function owner(f: Frame): string {
   const url = f.url;
   if (!url) return f.functionName.startsWith('(') ? f.functionName : '(native)';
-  const ours = /packages\/([^/]+)\/src\/(.*)$/.exec(url);
+  const ours = /packages\/([^/]+)\/(?:src|dist)\/(.*)$/.exec(url);
   if (ours) return `@wsgate/${ours[1]}`;
   const dep = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (dep) return dep[1]!;

@@ -59,7 +59,8 @@ export class GateSessionHost<TUser> implements SessionHost {
     sessions._set.delete(session as Session<TUser>);
     admission.release(session._ipKey);
     heartbeat?.update();
-    reporter.emit('close', session as Session<TUser>, code, reason);
+    // Asked first: emit's rest parameters are an array per call, even with no listener.
+    if (reporter.listening('close')) reporter.emit('close', session as Session<TUser>, code, reason);
   }
 
   /** A session event listener threw (a bug in the app): reported, and that session closed 1011. */
@@ -81,7 +82,6 @@ export class GateSessionHost<TUser> implements SessionHost {
 
 /** What a gate's upgrades ask of it, from `prepare` to the 101 (or the refusal) and the session's start. */
 export class GateUpgradeHost<TUser> implements UpgradeHost<TUser> {
-  readonly handshakeInfo: WsServers['handshakeInfo'];
   readonly sessionHost: GateSessionHost<TUser>;
   /** The gate's queue of handlers due to run (see `HandlerQueue`). */
   readonly handlers = new HandlerQueue();
@@ -89,7 +89,6 @@ export class GateUpgradeHost<TUser> implements UpgradeHost<TUser> {
 
   constructor(parts: UpgradeHostParts<TUser>) {
     this.#parts = parts;
-    this.handshakeInfo = parts.ws.handshakeInfo;
     this.sessionHost = new GateSessionHost(parts);
   }
 
@@ -140,6 +139,6 @@ export class GateUpgradeHost<TUser> implements UpgradeHost<TUser> {
     // A handshake that completed while close() runs missed its snapshot of the sessions: close it too.
     const closeWith = shutdown.closeWith;
     if (closeWith) session.close(closeWith.code, closeWith.reason);
-    reporter.emit('open', session);
+    if (reporter.listening('open')) reporter.emit('open', session);
   }
 }

@@ -206,7 +206,10 @@ export class Gate<TUser = unknown> extends EventEmitter<GateEvents<TUser>> {
    */
   prepare(...[req, socket, head, routeOptions]: PrepareArgs<TUser>): PreparedUpgrade<TUser> | null {
     const route = routeOptions === undefined ? undefined : { options: routeOptions, path: undefined };
-    return this.#parts.entrance.prepare(req, socket, head, route);
+    const upgrade = this.#parts.entrance.prepare(req, socket, head, route);
+    // The caller goes on asynchronously: the deadline runs, and the client leaving is heard, from now.
+    upgrade?._watch();
+    return upgrade;
   }
 
   /**

@@ -53,7 +53,11 @@ function wsRoute(routes: DeclaredRoutes<never>) {
       paths.claim(path);
     }
     routes.declare(path, options);
-    this.get(path, onlyUpgrades, ...middleware, upgradeHandler(handler, options));
+    const upgrade = upgradeHandler(handler, options);
+    // The guard keeps plain GETs out of the route's middleware; with none, the upgrade handler's own
+    // `next()` for a plain GET does the same, one layer fewer on every upgrade.
+    if (middleware.length === 0) this.get(path, upgrade);
+    else this.get(path, onlyUpgrades, ...middleware, upgrade);
     return this;
   };
 }

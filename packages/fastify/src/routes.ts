@@ -70,6 +70,12 @@ function shapeRoute(instance: FastifyInstance, opts: Opts, routes: DeclaredRoute
   // The route as declared (a prefix the plugin was registered under included), for gate.asyncapi().
   routes.declare(opts.url, options);
   redactQueryInLogs(opts, 'always');
+  // What `request.routeOptions.url` says (a getter that builds a 13-key object per read), read once: Fastify
+  // goes on to reuse `opts` for a prefix's trailing-slash twin, whose routeOptions.url is this one too.
+  const route = opts.url;
+  // Fastify calls the handler with the instance that declared the route: bound once, not per upgrade.
+  let bound: FastifyWsHandler | undefined;
+  let boundTo: unknown;
   opts.handler = function (this: FastifyInstance, a: unknown, b: unknown) {
     const request = a as FastifyRequest;
     const up = request?.raw ? PreparedUpgrade.of<FastifyUser>(request.raw) : undefined;
@@ -81,23 +87,45 @@ function shapeRoute(instance: FastifyInstance, opts: Opts, routes: DeclaredRoute
     }
     const reply = b as FastifyReply;
     // Hooks set headers on the reply, which Fastify writes only when it sends; the 101 carries them instead.
-    for (const [name, value] of Object.entries(reply.getHeaders()))
-      if (value !== undefined) reply.raw.setHeader(name, value);
+    const headers = replyHeaders(reply);
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined) reply.raw.setHeader(name, value as string);
+    }
     reply.hijack();
-    const handler = wsHandler.bind(this) as FastifyWsHandler;
+    if (boundTo !== this) {
+      bound = wsHandler.bind(this) as FastifyWsHandler;
+      boundTo = this;
+    }
     acceptOnce(
       up,
       {
-        handler,
+        handler: bound as FastifyWsHandler,
         context: request,
         params: request.params as Record<string, string>,
-        route: request.routeOptions.url,
+        route,
         options,
         user: (request as { user?: FastifyUser }).user,
       },
       (err) => request.log.error({ err }, 'wsgate: upgrade failed'),
     );
   } as RouteOptions['handler'];
+}
+
+/** Fastify's key for the headers a reply holds until it sends (`reply.header()`), found on first use. */
+let kReplyHeaders: symbol | undefined;
+
+/**
+ * The headers set on the reply itself, not yet on `reply.raw`: Fastify's own store, read in place.
+ * `reply.getHeaders()` would copy them and `raw.getHeaders()` into a new object on every upgrade.
+ */
+function replyHeaders(reply: FastifyReply): Record<string, unknown> {
+  if (kReplyHeaders === undefined || !Object.hasOwn(reply, kReplyHeaders))
+    kReplyHeaders = Object.getOwnPropertySymbols(reply).find(
+      (s) => s.description === 'fastify.reply.headers',
+    );
+  const own = kReplyHeaders && (reply as unknown as Record<symbol, Record<string, unknown>>)[kReplyHeaders];
+  return own ?? reply.getHeaders();
 }
 
 function notFound(_request: FastifyRequest, reply: FastifyReply): void {

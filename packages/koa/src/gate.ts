@@ -2,8 +2,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Handler, RouteOptions, RouteParams } from '@wsgate/core';
 import { chainArgs, frameworkDefaults, Gate, type PreparedUpgrade } from '@wsgate/core/adapter';
 import type Koa from 'koa';
-import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
-import { type AnyMiddleware, compose } from './compose.js';
+import type { DefaultContext, DefaultState, ParameterizedContext } from 'koa';
+import { type AnyMiddleware, compose, type Last } from './compose.js';
 import { trustFromApp } from './proxy.js';
 import type { KoaGateOptions, KoaWsArgs, WsApp } from './types.js';
 import { runUpgrade, type UpgradeDeps } from './upgrade-context.js';
@@ -19,7 +19,7 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
   /** The Koa app whose middleware chain every upgrade runs through, typed with `app.ws`. */
   readonly app: WsApp<TState, TContext>;
   readonly #routes = new WsRoutes<TUser>();
-  #chain: { length: number; fn: (ctx: ParameterizedContext, last: Next) => Promise<unknown> } | undefined;
+  #chain: { length: number; fn: (ctx: ParameterizedContext, last: Last) => Promise<unknown> } | undefined;
   readonly #deps: UpgradeDeps<TUser>;
 
   /** Use {@link wsgate}, which also adds `app.ws` and hooks `app.listen`. */
@@ -77,7 +77,7 @@ export class KoaGate<TUser = unknown, TState = DefaultState, TContext = DefaultC
   }
 
   /** The app's middleware, composed once per change (Koa only ever appends). */
-  #compiled(): (ctx: ParameterizedContext, last: Next) => Promise<unknown> {
+  #compiled(): (ctx: ParameterizedContext, last: Last) => Promise<unknown> {
     const app = this.app as unknown as Koa;
     const middleware = app.middleware as unknown as AnyMiddleware[];
     if (this.#chain?.length !== middleware.length) {

@@ -44,20 +44,28 @@ export function expiring<TUser>(user: TUser, expiresAt: Expiry): TUser {
 
 /** Expiries `authenticate` stated, by request, until the session opens. */
 const stated = new WeakMap<IncomingMessage, Expiry>();
+/**
+ * Never fewer than the entries in `stated` (one whose upgrade never opened stays counted): zero, the usual
+ * case, spares each opening session a WeakMap lookup (and its request an identity hash).
+ */
+let statedCount = 0;
 
 /** @internal `authenticate`'s answer without an {@link expiring} wrapper; the expiry kept for the session. */
 export function takeExpiry<T>(answer: T, req: IncomingMessage): T {
   if (typeof answer !== 'object' || answer === null || !(kExpiring in answer)) return answer;
   const e = answer as unknown as Expiring<T>;
+  if (!stated.has(req)) statedCount++;
   stated.set(req, e.expiresAt);
   return e.user;
 }
 
 /** @internal The session of `req` opened: it expires when `authenticate` said. */
 export function startExpiry(session: Session<unknown>, req: IncomingMessage): void {
+  if (statedCount === 0) return;
   const at = stated.get(req);
   if (at === undefined) return;
   stated.delete(req);
+  statedCount--;
   expireAt(session, at);
 }
 

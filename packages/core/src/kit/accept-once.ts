@@ -1,3 +1,4 @@
+import { Session } from '../session/session.js';
 import {
   type AcceptOptions,
   type Handler,
@@ -24,8 +25,19 @@ export function acceptOnce<TUser, TContext>(
   failed: (err: unknown) => void,
 ): void {
   if (!upgrade.pending) return;
-  // `route` is the accept options too: one object per upgrade, not two.
-  upgrade.accept(route.handler, route).then(undefined, (err: unknown) => {
-    if (!(err instanceof UpgradeAbortedError)) failed(err);
-  });
+  // `route` is the accept options too: one object per upgrade, not two. A handshake that completes
+  // synchronously (most do) makes no promise.
+  let result: Session<TUser> | Promise<Session<TUser>>;
+  try {
+    result = upgrade._accept(route.handler, route);
+  } catch (err) {
+    // As from a rejected promise: after the framework's handler has returned.
+    if (!(err instanceof UpgradeAbortedError)) queueMicrotask(() => failed(err));
+    return;
+  }
+  if (!(result instanceof Session)) {
+    result.then(undefined, (err: unknown) => {
+      if (!(err instanceof UpgradeAbortedError)) failed(err);
+    });
+  }
 }

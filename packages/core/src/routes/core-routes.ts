@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RouteOptions } from '../options.js';
+import { Session } from '../session/session.js';
 import type { Entrance, KnownRoute } from '../upgrade/entrance.js';
 import type { Handler } from '../upgrade/prepared-upgrade.js';
 import { type Params, RouteTable, splitUrl } from './router.js';
@@ -61,13 +62,19 @@ export class CoreRoutes<TUser> {
     const route = match.value;
     const upgrade = entrance.prepare(req, socket, head, route);
     if (!upgrade) return;
-    upgrade
-      .accept(route.handler, {
+    // The client has been answered and real errors reported: nothing to do with a failure here.
+    try {
+      const opened = upgrade._accept(route.handler, {
         context: req,
         params: match.params,
         route: match.path,
         options: route.options,
-      })
-      .catch(noop); // the client has been answered and real errors reported
+      });
+      if (!(opened instanceof Session)) opened.catch(noop);
+    } catch {
+      // Refused, timed out or left: answered already.
+    }
+    // Still waiting for an async authenticate: from now on its deadline runs.
+    upgrade._watch();
   }
 }

@@ -110,6 +110,12 @@ export function markReady(session: AnySession): void {
   session._ready = true;
   (session as unknown as EventEmitter).off('newListener', onNewListener);
   if (session._flushScheduled) return;
+  // Nothing waits (the usual case: no frame came before the handler was ready): what flush would do,
+  // done now, with no microtask. Frames from here on are emitted as they arrive.
+  if (session._queue === undefined && session._pendingClose === undefined && !session._held) {
+    resumeReading(session);
+    return;
+  }
   session._flushScheduled = true;
   // Deliver after the current synchronous code, so a listener attached next to the first one sees it all.
   queueMicrotask(() => flush(session));

@@ -70,7 +70,7 @@ export function open<TUser>(
   const headers = upgrade._bound ? upgrade._bound.capture() : undefined;
   // Read by the gate's ws hooks; absent means no subprotocol and no extra header, as an empty entry would.
   if (protocol !== '' || (headers !== undefined && hasKeys(headers)))
-    host.handshakeInfo.set(req, { protocol, headers: headers ?? {} });
+    upgrade._handshake = { protocol, headers: headers ?? {} };
   const wss = host.wss(opening.settings);
   const socket = upgrade._socket;
   upgrade._handOver();

@@ -7,7 +7,7 @@ import type { GateOptions } from '../options.js';
 import type { Reporter } from '../report.js';
 import type { RouteSettings } from '../routes/route-settings.js';
 import type { Entrance } from './entrance.js';
-import { afterInFlight } from './in-flight.js';
+import { afterInFlight, busy } from './in-flight.js';
 import { writeRejection } from './reject.js';
 import { guard } from './socket-guard.js';
 
@@ -53,8 +53,13 @@ export class Attachments<TUser> {
     const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       guard(socket);
       // Every answer (a 500 from shouldHandle, the late 404, the upgrade) waits for a pipelined page.
-      const run = () => decide(req, socket, head);
-      if (!afterInFlight(socket, run, this.#parts.settings.defaults.handshakeTimeout)) run();
+      if (!busy(socket)) decide(req, socket, head);
+      else
+        afterInFlight(
+          socket,
+          () => decide(req, socket, head),
+          this.#parts.settings.defaults.handshakeTimeout,
+        );
     };
     // HTTP/2 (issue 21): each extended CONNECT stream arrives here as an upgrade's (req, socket, head).
     const detachHttp2 = isHttp2Server(server) ? listenHttp2(server, listener) : noop;

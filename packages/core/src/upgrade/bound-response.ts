@@ -130,7 +130,8 @@ export class BoundResponse {
    */
   capture(): OutgoingHttpHeaders {
     this.#mode = 'capture';
-    this.res.writeHead(101);
+    // Only a wrapper (on-headers) has anything to run: our own writeHead would capture nothing from (101).
+    if (this.res.writeHead !== writeHead) this.res.writeHead(101);
     const out: OutgoingHttpHeaders = {};
     const headers = this.res.getHeaders();
     for (const name in headers) {
@@ -147,8 +148,16 @@ export class BoundResponse {
    * framework's request and context are not held for the session's whole life. Nothing is written.
    */
   finish(): void {
-    this.res.statusCode = 101;
-    this.res.end();
+    const res = this.res;
+    // With `end` our own and 'finish' heard by us alone, ending would run nothing and no one reads the
+    // status: skipped. (Storing statusCode into a response Express re-prototyped costs ~6 µs: two such
+    // responses do not share a map, so the store builds a new one each time.)
+    if (res.end === WRAPPED.end && res.listenerCount('finish') === 1 && this.#mode === 'inert') {
+      this.#ended = true;
+      return;
+    }
+    res.statusCode = 101;
+    res.end();
   }
 
   /** Nothing written after this reaches the socket. */

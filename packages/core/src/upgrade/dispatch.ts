@@ -5,7 +5,7 @@ import type { Reporter } from '../report.js';
 import type { CoreMatch, CoreRoutes } from '../routes/core-routes.js';
 import type { RouteSettings } from '../routes/route-settings.js';
 import type { Entrance } from './entrance.js';
-import { afterInFlight } from './in-flight.js';
+import { afterInFlight, busy } from './in-flight.js';
 import type { PreparedUpgrade } from './prepared-upgrade.js';
 import { guard, take, taken } from './socket-guard.js';
 
@@ -48,8 +48,10 @@ export class Dispatch<TUser> {
       if ((match === null || match === 'malformed') && options.unmatched === 'ignore') return false;
     }
     take(socket);
-    const run = () => this.#handle(req, socket, head, match);
-    if (!afterInFlight(socket, run, settings.defaults.handshakeTimeout)) run();
+    // The closure only for an upgrade pipelined behind a response still being written (rare).
+    if (!busy(socket)) this.#handle(req, socket, head, match);
+    else
+      afterInFlight(socket, () => this.#handle(req, socket, head, match), settings.defaults.handshakeTimeout);
     return true;
   }
 
@@ -61,8 +63,11 @@ export class Dispatch<TUser> {
     run: (upgrade: PreparedUpgrade<TUser>) => void,
   ): void {
     guard(socket);
-    const go = () => this.#handleWith(req, socket, head, run);
-    if (!afterInFlight(socket, go, this.#parts.settings.defaults.handshakeTimeout)) go();
+    if (!busy(socket)) this.#handleWith(req, socket, head, run);
+    else {
+      const go = () => this.#handleWith(req, socket, head, run);
+      afterInFlight(socket, go, this.#parts.settings.defaults.handshakeTimeout);
+    }
   }
 
   /** `handleUpgrade` once no earlier response on the connection is in flight. */
@@ -87,5 +92,7 @@ export class Dispatch<TUser> {
       this.#parts.reporter.report(err, 'upgrade', undefined, req);
       upgrade.reject(500, 'Internal Server Error');
     }
+    // Still waiting (an async hook or authenticate): from now on its deadline runs.
+    upgrade._watch();
   }
 }

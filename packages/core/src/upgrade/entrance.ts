@@ -57,7 +57,9 @@ export class Entrance<TUser> {
   begin(req: IncomingMessage, socket: Duplex, route?: string): boolean {
     take(socket);
     guard(socket);
-    this.#parts.reporter.emit('upgrade', req); // telemetry hook: a handshake span starts here
+    const { reporter } = this.#parts;
+    // The telemetry hook (a handshake span starts here); asked first, as emit's rest array is made per call.
+    if (reporter.listening('upgrade')) reporter.emit('upgrade', req);
     try {
       const invalid = checkUpgradeRequest(req);
       if (invalid) return this.refuse(req, socket, invalid, route) ?? false;

@@ -6,6 +6,11 @@ function inFlight(socket: Duplex): ServerResponse | null {
   return (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
 }
 
+/** Whether a response is still being written on the socket (`afterInFlight` would wait for it). */
+export function busy(socket: Duplex): boolean {
+  return inFlight(socket) !== null;
+}
+
 /**
  * An upgrade pipelined behind a plain request on one keep-alive connection reaches `'upgrade'` while
  * that request's response is still being written: anything written now (a 101, a refusal) would land

@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { RouteOptions, Settings } from '../options.js';
@@ -11,6 +11,7 @@ import { checkOrigin } from './origin.js';
 import type { ClientInfo } from './proxy.js';
 import type { Refusal } from './refusal.js';
 import type { HandlerQueue, Opening } from './run-handler.js';
+import type { HandshakeInfo } from './ws-servers.js';
 
 // What accept() takes and rejects with live next to the hand-over; re-exported for who imports them here.
 export { type AcceptOptions, type Handler, UpgradeAbortedError } from './accept.js';
@@ -19,7 +20,6 @@ export { type AcceptOptions, type Handler, UpgradeAbortedError } from './accept.
 export interface UpgradeHost<TUser> {
   settings(options: RouteOptions<TUser> | undefined): Settings<TUser>;
   wss(settings: Settings<TUser>): WebSocketServer;
-  handshakeInfo: WeakMap<IncomingMessage, { protocol: string; headers: OutgoingHttpHeaders }>;
   /** The upgrade no longer holds a pending slot: it opened `opened`, or it ended without a session. */
   released(
     upgrade: PreparedUpgrade<TUser>,
@@ -40,8 +40,7 @@ type State = 'pending' | 'accepting' | 'open' | 'done';
 
 /**
  * The upgrade a request belongs to, so a framework's route handler can find the one it is serving. A
- * property rather than a WeakMap entry: a WeakMap insert per upgrade costs more than the handshake's own
- * checks, and every GC has to walk its entries.
+ * property, not a WeakMap entry: an insert per upgrade costs more than the checks, and GCs walk entries.
  */
 const kUpgrade = Symbol('wsgate.upgrade');
 type MarkedRequest = IncomingMessage & { [kUpgrade]?: PreparedUpgrade<unknown> };
@@ -74,6 +73,7 @@ export class PreparedUpgrade<TUser = unknown> {
     | undefined;
   /** @internal an async authenticate's wait, ended when the upgrade is abandoned (authenticate.ts) */
   _authWaiters: Array<(err: UpgradeAbortedError) => void> | undefined;
+  /** @internal the subprotocol and 101 headers (ws-servers.ts) */ _handshake: HandshakeInfo | undefined;
   /** @internal the socket ws has just upgraded (its callback runs inside `handleUpgrade`, accept.ts) */
   _raw: WebSocket | undefined;
   /** @internal set while waiting for a ws callback that did not come synchronously (accept.ts) */
@@ -84,8 +84,9 @@ export class PreparedUpgrade<TUser = unknown> {
   /** Set once ws takes the socket: from then on HTTP can never be written to it. */
   #handshaking = false;
   #timer: NodeJS.Timeout | undefined;
-  /** The handshakeTimeout the timer was armed with. */
+  /** The handshakeTimeout the upgrade runs with (the timer's, once armed). */
   #armedFor: number;
+  /** Set by `_watch`: the socket's 'close'/'end' listener, while the upgrade waits. */
   #onLeft: (() => void) | undefined;
 
   /** @internal created by the gate */
@@ -106,12 +107,28 @@ export class PreparedUpgrade<TUser = unknown> {
     this.client = client;
     this.ipKey = ipKey;
     this._host = host;
+    // Watched (deadline, client leaving) only once the code that prepared it returns with it still
+    // pending: see `_watch`.
+    this.#armedFor = timeout;
+  }
+
+  /**
+   * @internal As the code that prepared it returns (dispatch, `gate.prepare()`), one still waiting gets its
+   * deadline and hears the client leave; one answered in that run (most) needs neither. None is missed:
+   * 'close' and 'end' come later, and an ended socket is seen here. */
+  _watch(): void {
+    if (this.#onLeft !== undefined || this.#handshaking) return;
+    if (this.#state !== 'pending' && this.#state !== 'accepting') return;
+    const socket = this._socket;
+    if (socket.destroyed || socket.readableEnded) {
+      this.#left();
+      return;
+    }
     // on(), not once(): once() wraps each listener in two more objects, and _finish removes both anyway.
     this.#onLeft = () => this.#left();
     socket.on('close', this.#onLeft);
     socket.on('end', this.#onLeft);
-    this.#arm(timeout);
-    this.#armedFor = timeout;
+    this.#arm(this.#armedFor); // from now: the synchronous run before it cannot hang
   }
 
   /**
@@ -168,29 +185,42 @@ export class PreparedUpgrade<TUser = unknown> {
     handler: Handler<TUser, TContext>,
     options: AcceptOptions<TUser, TContext>,
   ): Promise<Session<TUser>> {
-    if (typeof handler !== 'function')
-      return Promise.reject(new TypeError('wsgate: accept() needs a handler function'));
+    // Never a synchronous throw into the caller's 'upgrade' listener, even if reporting throws.
+    try {
+      const result = this._accept(handler, options);
+      return result instanceof Session ? Promise.resolve(result) : result;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * @internal `accept` without a promise when the handshake completes synchronously (no `authenticate`
+   * promise), for the gate's own routes and the adapter kit: the session, else a promise of it; throws
+   * (or rejects with) what `accept` rejects with.
+   */
+  _accept<TContext>(
+    handler: Handler<TUser, TContext>,
+    options: AcceptOptions<TUser, TContext>,
+  ): Session<TUser> | Promise<Session<TUser>> {
+    if (typeof handler !== 'function') throw new TypeError('wsgate: accept() needs a handler function');
     if (this.#state !== 'pending')
-      return Promise.reject(new UpgradeAbortedError(0, `upgrade is no longer pending (${this.#state})`));
+      throw new UpgradeAbortedError(0, `upgrade is no longer pending (${this.#state})`);
     this.#state = 'accepting';
     this.route = options.route; // for telemetry (the gate's 'handshake' event)
     // Synchronous from here to the session unless `authenticate` answers with a promise: no await between
     // ws's 101 and the session's listeners, so frames that came with the request (`head`, which ws hands
     // over on a nextTick) cannot arrive before the session listens, and nothing needs pausing.
+    let result: Session<TUser> | Promise<Session<TUser>>;
     try {
-      const result = this.#accept(handler, options);
-      if (result instanceof Session) return Promise.resolve(result);
-      return result.then(undefined, (err: unknown) => {
-        throw this.#failed(err);
-      });
+      result = this.#accept(handler, options);
     } catch (err) {
-      // Never a synchronous throw into the caller's 'upgrade' listener, even if reporting throws.
-      try {
-        return Promise.reject(this.#failed(err));
-      } catch (inner) {
-        return Promise.reject(inner);
-      }
+      throw this.#failed(err);
     }
+    if (result instanceof Session) return result;
+    return result.then(undefined, (err: unknown) => {
+      throw this.#failed(err);
+    });
   }
 
   /** What `accept` rejects with; a throwing user callback (origins or protocols function) is answered 500. */
@@ -209,8 +239,8 @@ export class PreparedUpgrade<TUser = unknown> {
     const req = this.req;
     // Re-armed only for a route with its own timeout: a timer per handshake is enough.
     if (settings.handshakeTimeout !== this.#armedFor) {
-      this.#arm(settings.handshakeTimeout - (Date.now() - this.#startedAt));
       this.#armedFor = settings.handshakeTimeout;
+      if (this.#timer !== undefined) this.#arm(settings.handshakeTimeout - (Date.now() - this.#startedAt));
     }
 
     // Route-level part of step 5.

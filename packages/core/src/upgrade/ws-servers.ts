@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { Settings } from '../options.js';
+import { PreparedUpgrade } from './prepared-upgrade.js';
 
 /** The subprotocol and extra headers the pipeline chose for one request's 101. */
 export interface HandshakeInfo {
@@ -8,13 +9,17 @@ export interface HandshakeInfo {
   headers: OutgoingHttpHeaders;
 }
 
+/** What the pipeline chose for a request's 101, read by the servers' hooks from the request's upgrade. */
+function handshakeOf(req: IncomingMessage): HandshakeInfo | undefined {
+  return PreparedUpgrade.of(req)?._handshake;
+}
+
 /**
- * One gate's `ws` servers (noServer), one per distinct maxPayload and permessage-deflate setting, and the
- * side channel that hands each one the pipeline's subprotocol and 101 headers for a request.
+ * One gate's `ws` servers (noServer), one per distinct maxPayload and permessage-deflate setting. The
+ * pipeline's subprotocol and 101 headers reach them on the request's upgrade (`_handshake`), set before it
+ * hands the socket to ws: a property, not a WeakMap entry per upgrade.
  */
 export class WsServers {
-  /** Read by the servers' hooks; set by the upgrade before it hands the socket to ws. */
-  readonly handshakeInfo = new WeakMap<IncomingMessage, HandshakeInfo>();
   readonly #byKey = new Map<string, WebSocketServer>();
   /** The server for each settings object (the key is built once per settings, not per upgrade). */
   readonly #bySettings = new WeakMap<object, WebSocketServer>();
@@ -45,7 +50,6 @@ export class WsServers {
   }
 
   #create<TUser>(settings: Settings<TUser>): WebSocketServer {
-    const info = this.handshakeInfo;
     // Options are built from defined values only: an undefined maxPayload would mean ws's 100 MiB, an
     // undefined closeTimeout about 1 ms. closeTimeout is newer than @types/ws.
     const wss = new WebSocketServer({
@@ -55,14 +59,16 @@ export class WsServers {
       perMessageDeflate: settings.perMessageDeflate,
       autoPong: false, // sessions answer pings themselves, within the backpressure limit (session/socket-events.ts)
       closeTimeout: this.#closeTimeout(),
-      handleProtocols: (_offered, req) => info.get(req)?.protocol || false,
+      handleProtocols: (_offered, req) => handshakeOf(req)?.protocol || false,
     } as ConstructorParameters<typeof WebSocketServer>[0]);
     wss.on('headers', (lines: string[], req: IncomingMessage) => {
-      const chosen = info.get(req);
+      const chosen = handshakeOf(req);
       if (!chosen) return;
-      info.delete(req);
-      for (const [name, value] of Object.entries(chosen.headers)) {
-        for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(v)}`);
+      const headers = chosen.headers;
+      for (const name in headers) {
+        const value = headers[name];
+        if (Array.isArray(value)) for (const v of value) lines.push(`${name}: ${String(v)}`);
+        else lines.push(`${name}: ${String(value)}`);
       }
     });
     return wss;
