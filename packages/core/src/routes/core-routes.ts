@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { acceptOnce } from '../kit/accept-once.js';
 import type { RouteOptions } from '../options.js';
-import { Session } from '../session/session.js';
 import type { Entrance, KnownRoute } from '../upgrade/entrance.js';
 import type { Handler } from '../upgrade/prepared-upgrade.js';
 import { type Params, RouteTable, splitUrl } from './router.js';
@@ -62,18 +62,19 @@ export class CoreRoutes<TUser> {
     const route = match.value;
     const upgrade = entrance.prepare(req, socket, head, route);
     if (!upgrade) return;
-    // The client has been answered and real errors reported: nothing to do with a failure here.
-    try {
-      const opened = upgrade._accept(route.handler, {
+    // The kit's accept, as every adapter's: the client has been answered and real errors reported, so a
+    // failure needs nothing more here.
+    acceptOnce(
+      upgrade,
+      {
+        handler: route.handler,
         context: req,
         params: match.params,
         route: match.path,
         options: route.options,
-      });
-      if (!(opened instanceof Session)) opened.catch(noop);
-    } catch {
-      // Refused, timed out or left: answered already.
-    }
+      },
+      noop,
+    );
     // Still waiting for an async authenticate: from now on its deadline runs.
     upgrade._watch();
   }

@@ -64,10 +64,12 @@ export class Dispatch<TUser> {
   ): void {
     guard(socket);
     if (!busy(socket)) this.#handleWith(req, socket, head, run);
-    else {
-      const go = () => this.#handleWith(req, socket, head, run);
-      afterInFlight(socket, go, this.#parts.settings.defaults.handshakeTimeout);
-    }
+    else
+      afterInFlight(
+        socket,
+        () => this.#handleWith(req, socket, head, run),
+        this.#parts.settings.defaults.handshakeTimeout,
+      );
   }
 
   /** `handleUpgrade` once no earlier response on the connection is in flight. */
